@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The enforced policy: what the container is told to allow, with no provenance.
+ * Its canonical text is the one format that crosses from host to container
+ * (docs/architecture.md §2), and its hash is the plan hash.
+ */
+export type Mode = 'enforce' | 'audit';
+
+/** One allow rule. `port` undefined means the web ports (80 plain HTTP, 443 CONNECT). */
+export interface EnforcedRule {
+	readonly host: string;
+	readonly port?: number;
+}
+
+export interface EnforcedPolicy {
+	readonly mode: Mode;
+	readonly rules: readonly EnforcedRule[];
+}
+
+export const CANONICAL_HEADER = 'airlock-policy 1';
+
+export function ruleText(rule: EnforcedRule): string {
+	return rule.port === undefined ? rule.host : `${rule.host}:${rule.port}`;
+}
+
+/** Bytewise comparison, the order `LC_ALL=C sort` gives inside the container. */
+function compareBytes(a: string, b: string): number {
+	return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+export function canonicalText(policy: EnforcedPolicy): string {
+	const allowLines = [...new Set(policy.rules.map((r) => `allow ${ruleText(r)}`))].sort(compareBytes);
+	return [CANONICAL_HEADER, `mode ${policy.mode}`, ...allowLines].join('\n') + '\n';
+}
+
+export function policyHash(policy: EnforcedPolicy): string {
+	return 'sha256:' + createHash('sha256').update(canonicalText(policy), 'utf8').digest('hex');
+}
+
+/** The Feature's `allow` option: comma-separated `HOST` and `HOST:PORT` items, sorted. */
+export function featureAllowOption(policy: EnforcedPolicy): string {
+	return [...new Set(policy.rules.map(ruleText))].sort(compareBytes).join(',');
+}
+
+export class CanonicalTextError extends Error {
+	constructor(readonly line: number, message: string) {
+		super(`line ${line}: ${message}`);
+	}
+}
+
+/**
+ * Reads canonical text back (e.g. the container's live policy, for drift checks).
+ * Hosts are not re-validated here; callers that enforce must run them through the grammar.
+ */
+export function parseCanonicalText(text: string): EnforcedPolicy {
+	const lines = text.split('\n');
+	if (lines[lines.length - 1] === '') {
+		lines.pop();
+	}
+	if (lines[0] !== CANONICAL_HEADER) {
+		throw new CanonicalTextError(1, `expected "${CANONICAL_HEADER}"`);
+	}
+	const modeMatch = /^mode (enforce|audit)$/.exec(lines[1] ?? '');
+	if (!modeMatch) {
+		throw new CanonicalTextError(2, 'expected "mode enforce" or "mode audit"');
+	}
+	const rules: EnforcedRule[] = [];
+	for (let i = 2; i < lines.length; i++) {
+		const m = /^allow ([^\s:]+)(?::([0-9]{1,5}))?$/.exec(lines[i]);
+		if (!m) {
+			throw new CanonicalTextError(i + 1, `expected "allow HOST" or "allow HOST:PORT", got ${JSON.stringify(lines[i])}`);
+		}
+		const port = m[2] === undefined ? undefined : Number(m[2]);
+		if (port !== undefined && (port < 1 || port > 65535)) {
+			throw new CanonicalTextError(i + 1, `port ${port} is outside 1-65535`);
+		}
+		rules.push(port === undefined ? { host: m[1] } : { host: m[1], port });
+	}
+	return { mode: modeMatch[1] as Mode, rules };
+}

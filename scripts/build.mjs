@@ -1,0 +1,17 @@
+// Bundles the extension, the CLI and the webview script with esbuild.
+// `--production` minifies and drops source maps (used by `vscode:prepublish`).
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: production, sourcemap: !production, sourcesContent: false, logLevel: 'warning' };
+
+await Promise.all([
+	esbuild.build({ ...common, entryPoints: ['extension/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'cpu-features', 'ssh2'] }),
+	esbuild.build({ ...common, entryPoints: ['extension/cli/main.ts'], outfile: 'dist/cli.js', external: ['cpu-features', 'ssh2'], banner: { js: '#!/usr/bin/env node' } }),
+	esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['media/plan.js'], outfile: 'dist/media/plan.js' }),
+]);
+mkdirSync('dist/media', { recursive: true });
+cpSync('media/plan.css', 'dist/media/plan.css');
+cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/media/codicon.css');
+cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/media/codicon.ttf');
