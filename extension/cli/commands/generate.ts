@@ -1,0 +1,63 @@
+import * as path from 'node:path';
+import type { Command } from '../command';
+import { CliError, EXIT_CHECK_FAILED, EXIT_OK } from '../command';
+import { readApprovedPolicy } from '../../core/approvals';
+import { resolvePlan } from '../../core/plan';
+import { planDevcontainer, writeDevcontainer, type GenerateOptions } from '../../core/devcontainer';
+
+/** Options shared by `generate`, `check` and `up`: where the Feature comes from and how it runs. */
+export const generateOptionSpecs = {
+	'feature-path': { type: 'string', description: 'use this local Feature folder (e.g. devcontainer-feature/src/airlock) instead of the published one' },
+	'proxy-port': { type: 'string', description: 'the proxy port inside the container (default 3128)' },
+	'allow-sudo': { type: 'boolean', description: 'keep the remote user\'s sudo (the status then says "weakened")' },
+} as const;
+
+export function generateOptionsFrom(values: Record<string, unknown>, workspace: string, cwd: string, approved: GenerateOptions['policy']): GenerateOptions {
+	const featurePath = values['feature-path'];
+	const portText = values['proxy-port'];
+	let proxyPort: number | undefined;
+	if (typeof portText === 'string') {
+		proxyPort = Number(portText);
+		if (!/^[0-9]{1,5}$/.test(portText) || proxyPort < 1 || proxyPort > 65535) {
+			throw new CliError(`--proxy-port must be a port number 1-65535, got ${JSON.stringify(portText)}`);
+		}
+	}
+	return {
+		workspace,
+		policy: approved,
+		...(typeof featurePath === 'string' ? { feature: { kind: 'local' as const, featureDir: path.resolve(cwd, featurePath) } } : {}),
+		...(proxyPort !== undefined ? { proxyPort } : {}),
+		...(values['allow-sudo'] === true ? { allowSudo: true } : {}),
+	};
+}
+
+/** The approved policy, or a CliError that says how to get one. */
+export function requireApprovedPolicy(workspace: string, env: NodeJS.ProcessEnv) {
+	const approved = readApprovedPolicy(workspace, env);
+	if (!approved) {
+		throw new CliError('nothing has been approved for this workspace yet', EXIT_CHECK_FAILED, 'run `airlock plan` to review the plan and `airlock approve` to approve it');
+	}
+	return approved;
+}
+
+export const generateCommand: Command = {
+	name: 'generate',
+	summary: 'write or merge devcontainer.json from the approved plan (never from unapproved entries)',
+	options: generateOptionSpecs,
+	async run(ctx) {
+		const approved = requireApprovedPolicy(ctx.workspace, ctx.env);
+		const options = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved.policy);
+		const plan = planDevcontainer(options);
+		if (plan.changed) {
+			writeDevcontainer(plan, options);
+			ctx.stdout.write(`${plan.before === null ? 'Created' : 'Updated'} ${plan.file} from the approved plan ${approved.planHash}.\n`);
+		} else {
+			ctx.stdout.write(`${plan.file} is already in step with the approved plan ${approved.planHash}.\n`);
+		}
+		const current = resolvePlan(ctx.workspace, ctx.env);
+		if (current.hash !== approved.planHash) {
+			ctx.stdout.write('Note: airlock.yaml has changes that are not approved; they were not written. Run `airlock approve` to review them.\n');
+		}
+		return EXIT_OK;
+	},
+};

@@ -1,0 +1,283 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PROJECT_POLICY_PATH, readPolicyFile, type PolicyFile } from './policyFile';
+import { loadPreset, listPresets, UnknownPresetError, presetsDirectory } from './presets';
+import { riskNotesFor, type RiskNote } from './risks';
+import { isCoveredByWildcard } from './hostname';
+import { policyHash, type EnforcedPolicy, type EnforcedRule, type Mode } from './enforcedPolicy';
+import { InvalidInputError, type SourceProblem } from './errors';
+
+/**
+ * The resolved egress plan: every host the container may reach, where each came from, and
+ * what it risks. Layers are add-only: baseline ∪ presets ∪ user file ∪ project file.
+ */
+export interface PlanEntry {
+	readonly host: string;
+	readonly unicode?: string;
+	readonly wildcard: boolean;
+	/** Plain HTTP on 80 and CONNECT on 443. */
+	readonly web: boolean;
+	/** Extra CONNECT ports (non-HTTP tunnels such as SSH on 22), sorted. */
+	readonly ports: readonly number[];
+	/** 'baseline' | 'preset:<name>' | 'user' | 'project', in layer order. */
+	readonly sources: readonly string[];
+	readonly reasons: readonly string[];
+	readonly risks: readonly RiskNote[];
+	/** Exact hosts (or narrower wildcards) that this wildcard covers and that were folded into it. */
+	readonly folded: readonly string[];
+}
+
+export interface Plan {
+	readonly mode: Mode;
+	readonly hash: string;
+	readonly entries: readonly PlanEntry[];
+	readonly policy: EnforcedPolicy;
+	/** Things a reviewer should know that are not errors (overlaps folded, baseline off). */
+	readonly notes: readonly string[];
+}
+
+export interface PlanLayers {
+	readonly project?: PolicyFile;
+	readonly user?: PolicyFile;
+	readonly presetsDir: string;
+}
+
+export function projectPolicyFile(workspace: string): string {
+	return path.join(workspace, PROJECT_POLICY_PATH);
+}
+
+/** `$XDG_CONFIG_HOME/airlock`, defaulting to `~/.config/airlock`. Outside anything a container can write. */
+export function airlockConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+	const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(env.HOME || os.homedir(), '.config');
+	return path.join(base, 'airlock');
+}
+
+export function userPolicyFile(env: NodeJS.ProcessEnv = process.env): string {
+	return path.join(airlockConfigDir(env), 'airlock.yaml');
+}
+
+/** Reads the layers of a workspace. Throws InvalidInputError for a bad file in any layer. */
+export function readLayers(workspace: string, env: NodeJS.ProcessEnv = process.env, presetsDir = presetsDirectory()): PlanLayers {
+	const project = readPolicyFile(projectPolicyFile(workspace));
+	const user = readPolicyFile(userPolicyFile(env));
+	return { ...(project ? { project } : {}), ...(user ? { user } : {}), presetsDir };
+}
+
+export function resolvePlan(workspace: string, env: NodeJS.ProcessEnv = process.env): Plan {
+	return buildPlan(readLayers(workspace, env));
+}
+
+interface Accumulator {
+	host: string;
+	unicode?: string;
+	wildcard: boolean;
+	web: boolean;
+	ports: Set<number>;
+	sources: string[];
+	reasons: string[];
+	folded: string[];
+}
+
+export function buildPlan(layers: PlanLayers): Plan {
+	const problems: SourceProblem[] = [];
+	const notes: string[] = [];
+	const byHost = new Map<string, Accumulator>();
+	const add = (host: string, wildcard: boolean, ports: readonly number[] | undefined, source: string, reason: string | undefined, unicode?: string): void => {
+		let acc = byHost.get(host);
+		if (!acc) {
+			acc = { host, wildcard, web: false, ports: new Set(), sources: [], reasons: [], folded: [], ...(unicode ? { unicode } : {}) };
+			byHost.set(host, acc);
+		}
+		if (ports) {
+			ports.forEach((p) => acc.ports.add(p));
+		} else {
+			acc.web = true;
+		}
+		if (!acc.sources.includes(source)) {
+			acc.sources.push(source);
+		}
+		if (reason && !acc.reasons.includes(reason)) {
+			acc.reasons.push(reason);
+		}
+	};
+
+	const files = [layers.user, layers.project].filter((f): f is PolicyFile => f !== undefined);
+	const baselineOff = files.find((f) => f.baseline === false);
+	const presetNames: string[] = [];
+	if (baselineOff) {
+		notes.push(`The baseline (hosts the editor itself needs) is off: ${baselineOff.file} sets baseline: false.`);
+	} else {
+		presetNames.push('baseline');
+	}
+	const known = listPresets(layers.presetsDir);
+	for (const file of files) {
+		for (const ref of file.presets) {
+			if (!known.includes(ref.name)) {
+				problems.push({ file: file.file, line: ref.line, column: ref.column, message: `unknown preset ${JSON.stringify(ref.name)}`, hint: `known presets: ${known.filter((k) => k !== 'baseline').join(', ')}`, entry: ref.name });
+			} else if (!presetNames.includes(ref.name)) {
+				presetNames.push(ref.name);
+			}
+		}
+	}
+	if (problems.length > 0) {
+		throw new InvalidInputError(problems);
+	}
+	for (const name of presetNames) {
+		let preset;
+		try {
+			preset = loadPreset(name, layers.presetsDir);
+		} catch (err) {
+			if (err instanceof UnknownPresetError) {
+				throw new InvalidInputError([{ file: layers.presetsDir, line: 1, column: 1, message: err.message }]);
+			}
+			throw err;
+		}
+		const source = name === 'baseline' ? 'baseline' : `preset:${name}`;
+		for (const h of preset.hosts) {
+			add(h.host, h.host.startsWith('*.'), h.ports, source, h.reason);
+		}
+	}
+	for (const [file, source] of [[layers.user, 'user'], [layers.project, 'project']] as const) {
+		for (const e of file?.allow ?? []) {
+			add(e.host, e.wildcard, e.ports, source, e.reason, e.unicode);
+		}
+	}
+
+	foldCoveredEntries(byHost, notes);
+
+	const mode: Mode = files.some((f) => f.mode === 'enforce') ? 'enforce' : files.some((f) => f.mode === 'audit') ? 'audit' : 'enforce';
+	const entries: PlanEntry[] = [...byHost.values()]
+		.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))
+		.map((acc) => {
+			const ports = [...acc.ports].sort((a, b) => a - b);
+			return {
+				host: acc.host,
+				...(acc.unicode ? { unicode: acc.unicode } : {}),
+				wildcard: acc.wildcard,
+				web: acc.web,
+				ports,
+				sources: acc.sources,
+				reasons: acc.reasons,
+				risks: riskNotesFor(acc.host, ports),
+				folded: acc.folded,
+			};
+		});
+	const policy: EnforcedPolicy = { mode, rules: entriesToRules(entries) };
+	return { mode, hash: policyHash(policy), entries, policy, notes };
+}
+
+function entriesToRules(entries: readonly PlanEntry[]): EnforcedRule[] {
+	const rules: EnforcedRule[] = [];
+	for (const e of entries) {
+		if (e.web) {
+			rules.push({ host: e.host });
+		}
+		for (const port of e.ports) {
+			rules.push({ host: e.host, port });
+		}
+	}
+	return rules;
+}
+
+/**
+ * Folds an entry into a wildcard that already allows everything it allows (same or more
+ * ports), so the plan shows each permission once. Narrower wildcards fold into broader ones.
+ */
+function foldCoveredEntries(byHost: Map<string, Accumulator>, notes: string[]): void {
+	const wildcards = [...byHost.values()].filter((a) => a.wildcard).sort((a, b) => a.host.length - b.host.length);
+	for (const inner of [...byHost.values()]) {
+		const outer = wildcards.find((w) => w !== inner && byHost.has(w.host) && isCoveredByWildcard(inner.host.replace(/^\*\./, 'x.'), w.host) && inner.host !== w.host && covers(w, inner));
+		if (!outer) {
+			continue;
+		}
+		byHost.delete(inner.host);
+		outer.folded.push(inner.host, ...inner.folded);
+		for (const s of inner.sources) {
+			if (!outer.sources.includes(s)) {
+				outer.sources.push(s);
+			}
+		}
+		notes.push(`${inner.host} (${inner.sources.join(', ')}) is covered by ${outer.host} and was folded into it.`);
+	}
+}
+
+function covers(outer: Accumulator, inner: Accumulator): boolean {
+	return (!inner.web || outer.web) && [...inner.ports].every((p) => outer.ports.has(p));
+}
+
+export interface PlanChange {
+	readonly before: PlanEntry;
+	readonly after: PlanEntry;
+	/** Human-readable differences, e.g. "port 22 added", "now also from preset:npm". */
+	readonly what: readonly string[];
+}
+
+export interface PlanDiff {
+	readonly added: readonly PlanEntry[];
+	readonly removed: readonly PlanEntry[];
+	readonly changed: readonly PlanChange[];
+	readonly modeChanged?: { readonly from: Mode; readonly to: Mode };
+}
+
+export function isEmptyDiff(diff: PlanDiff): boolean {
+	return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 && !diff.modeChanged;
+}
+
+/** What `current` changes compared with the approved plan (everything is added when none was approved). */
+export function diffPlans(approved: Pick<Plan, 'mode' | 'entries'> | undefined, current: Pick<Plan, 'mode' | 'entries'>): PlanDiff {
+	const before = new Map((approved?.entries ?? []).map((e) => [e.host, e]));
+	const after = new Map(current.entries.map((e) => [e.host, e]));
+	const added = current.entries.filter((e) => !before.has(e.host));
+	const removed = (approved?.entries ?? []).filter((e) => !after.has(e.host));
+	const changed: PlanChange[] = [];
+	for (const a of current.entries) {
+		const b = before.get(a.host);
+		if (!b) {
+			continue;
+		}
+		const what: string[] = [];
+		if (a.web !== b.web) {
+			what.push(a.web ? 'web ports 80/443 added' : 'web ports 80/443 removed');
+		}
+		for (const p of a.ports) {
+			if (!b.ports.includes(p)) {
+				what.push(`port ${p} added`);
+			}
+		}
+		for (const p of b.ports) {
+			if (!a.ports.includes(p)) {
+				what.push(`port ${p} removed`);
+			}
+		}
+		for (const s of a.sources) {
+			if (!b.sources.includes(s)) {
+				what.push(`now also from ${s}`);
+			}
+		}
+		for (const s of b.sources) {
+			if (!a.sources.includes(s)) {
+				what.push(`no longer from ${s}`);
+			}
+		}
+		if (what.length > 0) {
+			changed.push({ before: b, after: a, what });
+		}
+	}
+	const modeChanged = approved && approved.mode !== current.mode ? { from: approved.mode, to: current.mode } : undefined;
+	return { added, removed, changed, ...(modeChanged ? { modeChanged } : {}) };
+}
+
+/** The plan as `airlock plan --json` prints it. */
+export function planToJson(plan: Plan): { hash: string; mode: Mode; entries: { host: string; unicode?: string; ports?: number[]; sources: string[]; risks: RiskNote[] }[] } {
+	return {
+		hash: plan.hash,
+		mode: plan.mode,
+		entries: plan.entries.map((e) => ({
+			host: e.host,
+			...(e.unicode ? { unicode: e.unicode } : {}),
+			...(e.ports.length > 0 || !e.web ? { ports: [...(e.web ? [80, 443] : []), ...e.ports] } : {}),
+			sources: [...e.sources],
+			risks: [...e.risks],
+		})),
+	};
+}

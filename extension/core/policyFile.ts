@@ -1,0 +1,257 @@
+import * as path from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
+import { checkHost, checkPort } from './hostname';
+import { InvalidInputError, type SourceProblem } from './errors';
+import { readFileIfExists } from './atomicFile';
+import type { Mode } from './enforcedPolicy';
+
+/** One allow entry as written in a policy file, validated and canonicalised. */
+export interface PolicyEntry {
+	readonly host: string;
+	readonly wildcard: boolean;
+	/** Decoded form of an IDN host, for review. */
+	readonly unicode?: string;
+	/** Explicit CONNECT ports; undefined means the web ports (80/443). */
+	readonly ports?: readonly number[];
+	readonly reason?: string;
+	readonly line: number;
+	readonly column: number;
+}
+
+export interface PresetReference {
+	readonly name: string;
+	readonly line: number;
+	readonly column: number;
+}
+
+/** A parsed `airlock.yaml` (project or user layer). */
+export interface PolicyFile {
+	readonly file: string;
+	readonly mode?: Mode;
+	readonly baseline?: boolean;
+	readonly presets: readonly PresetReference[];
+	readonly allow: readonly PolicyEntry[];
+}
+
+export const PROJECT_POLICY_PATH = path.join('.devcontainer', 'airlock.yaml');
+const TOP_LEVEL_KEYS = ['version', 'mode', 'baseline', 'presets', 'allow'] as const;
+const ENTRY_KEYS = ['host', 'ports', 'reason'] as const;
+
+/**
+ * Reads and validates a policy file. Undefined when the file does not exist; throws
+ * InvalidInputError listing every problem (file:line:col, hint) when anything is wrong,
+ * because one bad line rejects the whole file. A file that exists but cannot be read throws.
+ */
+export function readPolicyFile(file: string): PolicyFile | undefined {
+	let text: string | undefined;
+	try {
+		text = readFileIfExists(file);
+	} catch (err) {
+		throw new InvalidInputError([
+			{ file, line: 1, column: 1, message: `cannot read the policy file: ${(err as Error).message}`, hint: 'fix its permissions or remove it' },
+		]);
+	}
+	return text === undefined ? undefined : parsePolicyText(text, file);
+}
+
+/** Parses policy YAML text; `file` is used for positions in errors. */
+export function parsePolicyText(text: string, file: string): PolicyFile {
+	const lineCounter = new LineCounter();
+	const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+	const problems: SourceProblem[] = [];
+	const at = (offset: number) => lineCounter.linePos(offset);
+	const problemAt = (offset: number, message: string, hint?: string, entry?: string): void => {
+		const { line, col } = at(offset);
+		problems.push({ file, line, column: col, message, ...(hint ? { hint } : {}), ...(entry !== undefined ? { entry } : {}) });
+	};
+	const nodeStart = (node: Node | null | undefined): number => node?.range?.[0] ?? 0;
+
+	for (const error of doc.errors) {
+		problemAt(error.pos[0], `YAML syntax: ${error.message.split('\n')[0]}`, 'fix the YAML syntax; quote entries that start with * (e.g. "*.example.com")');
+	}
+	if (problems.length > 0) {
+		throw new InvalidInputError(problems);
+	}
+
+	const root = doc.contents;
+	if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
+		// An empty file (or only comments) allows nothing beyond the baseline.
+		return { file, presets: [], allow: [] };
+	}
+	if (!isMap(root)) {
+		problemAt(nodeStart(root), 'the policy must be a mapping with keys version, mode, baseline, presets, allow', 'start from `airlock init` or the example in docs/policy.md');
+		throw new InvalidInputError(problems);
+	}
+
+	let mode: Mode | undefined;
+	let baseline: boolean | undefined;
+	const presets: PresetReference[] = [];
+	const allow: PolicyEntry[] = [];
+	let sawVersion = false;
+
+	for (const pair of root.items) {
+		const keyNode = pair.key as Node | null;
+		const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+		const value = pair.value as Node | null;
+		if (key === undefined || !(TOP_LEVEL_KEYS as readonly string[]).includes(key)) {
+			problemAt(nodeStart(keyNode), `unknown key ${JSON.stringify(key ?? '?')}`, `the keys are: ${TOP_LEVEL_KEYS.join(', ')}`);
+			continue;
+		}
+		switch (key) {
+			case 'version':
+				sawVersion = true;
+				if (!isScalar(value) || value.value !== 1) {
+					problemAt(nodeStart(value ?? keyNode), 'version must be 1', 'write `version: 1`');
+				}
+				break;
+			case 'mode':
+				if (isScalar(value) && (value.value === 'enforce' || value.value === 'audit')) {
+					mode = value.value;
+				} else {
+					problemAt(nodeStart(value ?? keyNode), `mode must be "enforce" or "audit"`, 'enforce blocks what is not allowed; audit lets it through and logs what enforce would block');
+				}
+				break;
+			case 'baseline':
+				if (isScalar(value) && typeof value.value === 'boolean') {
+					baseline = value.value;
+				} else {
+					problemAt(nodeStart(value ?? keyNode), 'baseline must be true or false', 'true keeps the hosts the editor itself needs');
+				}
+				break;
+			case 'presets':
+				if (value === null || (isScalar(value) && value.value === null)) {
+					break;
+				}
+				if (!isSeq(value)) {
+					problemAt(nodeStart(value), 'presets must be a list of preset names', 'e.g. `presets: [github, npm]`; `airlock init` proposes presets for this repository');
+					break;
+				}
+				for (const item of value.items as (Node | null)[]) {
+					const start = nodeStart(item);
+					if (!isScalar(item) || typeof item.value !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(item.value)) {
+						problemAt(start, `preset names are lower-case words like "npm", got ${JSON.stringify(isScalar(item) ? item.value : '(not a name)')}`, 'list preset names only; hosts go under `allow`');
+						continue;
+					}
+					const { line, col } = at(start);
+					presets.push({ name: item.value, line, column: col });
+				}
+				break;
+			case 'allow':
+				if (value === null || (isScalar(value) && value.value === null)) {
+					break;
+				}
+				if (!isSeq(value)) {
+					problemAt(nodeStart(value), 'allow must be a list of hosts', 'e.g. `allow: [api.example.com, "*.example.org"]`');
+					break;
+				}
+				for (const item of value.items as (Node | null)[]) {
+					const entry = readEntry(item, text, problemAt, at);
+					if (entry) {
+						allow.push(entry);
+					}
+				}
+				break;
+		}
+	}
+	if (!sawVersion) {
+		problemAt(nodeStart(root), 'missing `version: 1`', 'add `version: 1` as the first line');
+	}
+	if (problems.length > 0) {
+		throw new InvalidInputError(problems);
+	}
+	return { file, ...(mode ? { mode } : {}), ...(baseline !== undefined ? { baseline } : {}), presets, allow };
+}
+
+type ProblemAt = (offset: number, message: string, hint?: string, entry?: string) => void;
+
+/** Offset of the value's first character inside the source, so columns point into the host string. */
+function valueOffset(node: Scalar, text: string): number {
+	const start = node.range?.[0] ?? 0;
+	if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') {
+		const end = node.range?.[1] ?? start;
+		const raw = text.slice(start + 1, end - 1);
+		// Positions inside the string are exact only when no escapes changed its length.
+		return raw === node.value ? start + 1 : start;
+	}
+	return start;
+}
+
+function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (offset: number) => { line: number; col: number }): PolicyEntry | undefined {
+	const start = item?.range?.[0] ?? 0;
+	let hostNode: Node | null = null;
+	let ports: number[] | undefined;
+	let reason: string | undefined;
+	let ok = true;
+
+	if (isScalar(item)) {
+		hostNode = item;
+	} else if (isMap(item)) {
+		for (const pair of item.items) {
+			const keyNode = pair.key as Node | null;
+			const key = isScalar(keyNode) ? String(keyNode.value) : '?';
+			const value = pair.value as Node | null;
+			if (key === 'host') {
+				hostNode = value;
+			} else if (key === 'reason') {
+				if (isScalar(value) && typeof value.value === 'string') {
+					reason = value.value;
+				} else {
+					problemAt(value?.range?.[0] ?? start, 'reason must be text', 'e.g. `reason: "git over ssh"`');
+					ok = false;
+				}
+			} else if (key === 'ports') {
+				if (!isSeq(value) || value.items.length === 0) {
+					problemAt(value?.range?.[0] ?? start, 'ports must be a non-empty list of port numbers', 'e.g. `ports: [22]`; leave ports out for plain web access (80/443)');
+					ok = false;
+					continue;
+				}
+				ports = [];
+				for (const p of value.items as (Node | null)[]) {
+					const checked = checkPort(isScalar(p) ? p.value : undefined);
+					if (checked.ok) {
+						ports.push(checked.port);
+					} else {
+						problemAt(p?.range?.[0] ?? start, checked.message, checked.hint, isScalar(p) ? String(p.value) : undefined);
+						ok = false;
+					}
+				}
+			} else {
+				problemAt(keyNode?.range?.[0] ?? start, `unknown key ${JSON.stringify(key)} in an allow entry`, `an entry is a host, or a mapping with keys ${ENTRY_KEYS.join(', ')}`);
+				ok = false;
+			}
+		}
+		if (!hostNode) {
+			problemAt(start, 'this allow entry has no `host`', 'e.g. `{ host: github.com, ports: [22], reason: "git over ssh" }`');
+			return undefined;
+		}
+	} else {
+		problemAt(start, 'an allow entry must be a host name or a mapping with `host`', 'e.g. `- api.example.com` or `- { host: github.com, ports: [22] }`');
+		return undefined;
+	}
+
+	if (!isScalar(hostNode) || typeof hostNode.value !== 'string') {
+		const shown = isScalar(hostNode) ? String(hostNode.value) : '(not a string)';
+		problemAt(hostNode?.range?.[0] ?? start, `host must be a name, got ${JSON.stringify(shown)}`, 'write the host name as text, e.g. api.example.com (IP addresses are not allowed)', shown);
+		return undefined;
+	}
+	const raw = hostNode.value;
+	const offset = valueOffset(hostNode, text);
+	const checked = checkHost(raw);
+	if (!checked.ok) {
+		problemAt(offset + (checked.offset ?? 0), `${JSON.stringify(raw)}: ${checked.message}`, checked.hint, raw);
+		return undefined;
+	}
+	if (!ok) {
+		return undefined;
+	}
+	const { line, col } = at(offset);
+	return {
+		host: checked.host,
+		wildcard: checked.wildcard,
+		...(checked.unicode ? { unicode: checked.unicode } : {}),
+		...(ports ? { ports: [...new Set(ports)].sort((a, b) => a - b) } : {}),
+		...(reason ? { reason } : {}),
+		line,
+		column: col,
+	};
+}
