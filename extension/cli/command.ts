@@ -5,7 +5,7 @@ export interface CliContext {
 	/** The workspace folder (from `--workspace`, default the current directory), absolute. */
 	readonly workspace: string;
 	/** Options and positionals after the command name, parsed per the command's `options`. */
-	readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
+	readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
 	readonly positionals: readonly string[];
 	readonly stdin: Readable;
 	readonly stdout: Writable;
