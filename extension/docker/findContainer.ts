@@ -20,7 +20,7 @@ export interface WorkspaceContainer {
 	readonly labels: Readonly<Record<string, string>>;
 }
 
-function realPathOrUndefined(p: string): string | undefined {
+export function realPathOrUndefined(p: string): string | undefined {
 	try {
 		return fs.realpathSync(p);
 	} catch {

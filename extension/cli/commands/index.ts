@@ -4,6 +4,11 @@ import { planCommand } from './plan';
 import { approveCommand } from './approve';
 import { generateCommand } from './generate';
 import { checkCommand } from './check';
+import { upCommand } from './up';
+import { statusCommand } from './status';
+import { verifyCommand } from './verify';
+import { logsCommand } from './logs';
+import { downCommand } from './down';
 
 /** Every CLI command, in the order `airlock --help` lists them. One file per command. */
 export const commands: readonly Command[] = [
@@ -12,4 +17,9 @@ export const commands: readonly Command[] = [
 	approveCommand,
 	generateCommand,
 	checkCommand,
+	upCommand,
+	statusCommand,
+	verifyCommand,
+	logsCommand,
+	downCommand,
 ];

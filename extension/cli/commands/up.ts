@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import type { CliContext, Command } from '../command';
+import { CliError, EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK } from '../command';
+import { InvalidInputError } from '../../core/errors';
+import { planDevcontainer, writeDevcontainer } from '../../core/devcontainer';
+import { connectDocker } from '../../docker/connect';
+import { readStatus } from '../../docker/control';
+import { AirlockNotInstalledError, DockerLayerError, describeCause, shortId } from '../../docker/errors';
+import { isLocked, type AirlockStatus } from '../../docker/status';
+import { generateOptionSpecs, generateOptionsFrom, requireApprovedPolicy } from './generate';
+import { withDockerErrors } from './status';
+
+const OUTPUT_TAIL_LINES = 30;
+const DEFAULT_LOCK_TIMEOUT_S = 120;
+const STATUS_POLL_MS = 500;
+
+/** What `devcontainer up` prints as its last stdout line. */
+interface DevcontainerUpResult {
+	outcome: 'success' | 'error';
+	containerId?: string;
+	remoteUser?: string;
+	remoteWorkspaceFolder?: string;
+	message?: string;
+	description?: string;
+}
+
+/** The devcontainer CLI's entry script, from this package's dependencies. */
+export function devcontainerCliPath(): string {
+	return path.join(path.dirname(require.resolve('@devcontainers/cli/package.json')), 'devcontainer.js');
+}
+
+function lastLines(text: string, count: number): string {
+	return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+/** The last stdout line that is the CLI's JSON result, if any. */
+export function parseDevcontainerUpOutput(stdout: string): DevcontainerUpResult | undefined {
+	const lines = stdout.trim().split('\n').reverse();
+	for (const line of lines) {
+		try {
+			const value = JSON.parse(line) as unknown;
+			if (typeof value === 'object' && value !== null && ((value as DevcontainerUpResult).outcome === 'success' || (value as DevcontainerUpResult).outcome === 'error')) {
+				return value as DevcontainerUpResult;
+			}
+		} catch {
+			// Not the result line.
+		}
+	}
+	return undefined;
+}
+
+/** Runs `devcontainer up` with the current Node; relays its log with --verbose, keeps the tail for errors. */
+async function runDevcontainerUp(ctx: CliContext, verbose: boolean): Promise<{ exitCode: number | null; stdout: string; log: string }> {
+	let cli: string;
+	try {
+		cli = devcontainerCliPath();
+	} catch (err) {
+		throw new CliError(`step 2/3 (devcontainer up) failed: the devcontainer CLI is not installed next to Airlock (${describeCause(err)})`, EXIT_CHECK_FAILED,
+			'reinstall Airlock (its dependency @devcontainers/cli provides it)');
+	}
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [cli, 'up', '--workspace-folder', ctx.workspace], { env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let log = '';
+		child.stdout.on('data', (chunk: Buffer) => {
+			stdout += chunk.toString('utf8');
+		});
+		child.stderr.on('data', (chunk: Buffer) => {
+			const text = chunk.toString('utf8');
+			// Keep a bounded window: the first build prints the whole apt-get log.
+			log = (log + text).slice(-200_000);
+			if (verbose) {
+				ctx.stderr.write(text);
+			}
+		});
+		child.on('error', reject);
+		child.on('close', (exitCode) => resolve({ exitCode, stdout, log: log + stdout }));
+	});
+}
+
+/** Polls `airlock-ctl status` until locked/weakened or the deadline; returns the last status seen. */
+async function waitForLock(docker: Docker, id: string, timeoutMs: number): Promise<{ status?: AirlockStatus; lastProblem?: string }> {
+	const deadline = Date.now() + timeoutMs;
+	let status: AirlockStatus | undefined;
+	let lastProblem: string | undefined;
+	for (;;) {
+		try {
+			status = await readStatus(docker, id);
+			lastProblem = undefined;
+			if (isLocked(status)) {
+				return { status };
+			}
+		} catch (err) {
+			// The Feature's entrypoint may still be writing its first status; other failures are final.
+			if (err instanceof AirlockNotInstalledError || !(err instanceof DockerLayerError)) {
+				throw err;
+			}
+			lastProblem = err.message;
+		}
+		if (Date.now() + STATUS_POLL_MS > deadline) {
+			return { ...(status ? { status } : {}), ...(lastProblem ? { lastProblem } : {}) };
+		}
+		await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+	}
+}
+
+export const upCommand: Command = {
+	name: 'up',
+	summary: 'generate devcontainer.json from the approved plan, start the container with the devcontainer CLI, and wait until egress is locked',
+	options: {
+		...generateOptionSpecs,
+		json: { type: 'boolean', description: 'end with one JSON line: {"containerId","remoteUser","locked"}' },
+		verbose: { type: 'boolean', description: 'show the devcontainer CLI\'s log while it runs' },
+		'lock-timeout': { type: 'string', description: `seconds to wait for the lock after the container started (default ${DEFAULT_LOCK_TIMEOUT_S})` },
+	},
+	async run(ctx) {
+		const timeoutText = ctx.values['lock-timeout'];
+		const lockTimeoutS = typeof timeoutText === 'string' ? Number(timeoutText) : DEFAULT_LOCK_TIMEOUT_S;
+		if (!Number.isFinite(lockTimeoutS) || lockTimeoutS <= 0) {
+			throw new CliError(`--lock-timeout must be a positive number of seconds, got ${JSON.stringify(timeoutText)}`, EXIT_INVALID);
+		}
+		const say = (line: string): void => {
+			// With --json, stdout is for the result; progress goes to stderr.
+			(ctx.values.json ? ctx.stderr : ctx.stdout).write(line + '\n');
+		};
+
+		const approved = requireApprovedPolicy(ctx.workspace, ctx.env);
+		const { docker } = await withDockerErrors(() => connectDocker(ctx.env));
+
+		// Step 1: devcontainer.json from the approved plan only.
+		try {
+			const options = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved.policy);
+			const plan = planDevcontainer(options);
+			if (plan.changed) {
+				writeDevcontainer(plan, options);
+				say(`${plan.before === null ? 'Created' : 'Updated'} ${plan.file} from the approved plan ${approved.planHash}.`);
+			} else {
+				say(`${plan.file} is in step with the approved plan ${approved.planHash}.`);
+			}
+		} catch (err) {
+			if (err instanceof InvalidInputError || err instanceof CliError) {
+				throw err;
+			}
+			throw new CliError(`step 1/3 (generate devcontainer.json) failed: ${describeCause(err)}`, EXIT_CHECK_FAILED, 'fix the problem above and run `airlock up` again');
+		}
+
+		// Step 2: the devcontainer CLI builds (first time) and starts the container.
+		say('Starting the dev container with the devcontainer CLI (the first build installs the proxy and can take minutes)...');
+		const run = await runDevcontainerUp(ctx, ctx.values.verbose === true);
+		const result = parseDevcontainerUpOutput(run.stdout);
+		if (run.exitCode !== 0 || result?.outcome !== 'success' || !result.containerId) {
+			const why = result?.message ? `${result.message}${result.description ? ` (${result.description})` : ''}` : `exit code ${run.exitCode}`;
+			throw new CliError(`step 2/3 (devcontainer up) failed: ${why}\n--- last lines of the devcontainer CLI output ---\n${lastLines(run.log, OUTPUT_TAIL_LINES)}\n---`,
+				EXIT_CHECK_FAILED, 'fix the problem the devcontainer CLI reports (run with --verbose for its whole log) and run `airlock up` again');
+		}
+		const containerId = result.containerId;
+		const remoteUser = result.remoteUser ?? null;
+		say(`Container ${shortId(containerId)} is up (remote user ${remoteUser ?? 'unknown'}). Waiting for the lock...`);
+
+		// Step 3: the Feature's entrypoint locks egress at start; wait until it says so.
+		let waited: Awaited<ReturnType<typeof waitForLock>>;
+		try {
+			waited = await waitForLock(docker, containerId, lockTimeoutS * 1000);
+		} catch (err) {
+			const next = err instanceof DockerLayerError ? err.nextStep : 'look at `docker logs ' + shortId(containerId) + '`';
+			throw new CliError(`step 3/3 (waiting for the lock) failed: ${describeCause(err)}`, EXIT_CHECK_FAILED, next);
+		}
+		const locked = waited.status !== undefined && isLocked(waited.status);
+		if (locked && waited.status) {
+			const s = waited.status;
+			say(`Egress is ${s.state === 'weakened' ? `LOCKED, WEAKENED (${s.reason ?? 'sudo kept'})` : 'LOCKED'}: mode ${s.mode}, ${s.hosts} hosts, policy ${s.policyHash}.`);
+			if (s.policyHash !== approved.planHash) {
+				say(`Warning: the container enforces ${s.policyHash}, not the approved plan ${approved.planHash}; run \`airlock check\`.`);
+			}
+		}
+		if (ctx.values.json) {
+			ctx.stdout.write(JSON.stringify({ containerId, remoteUser, locked }) + '\n');
+		}
+		if (!locked) {
+			const why = waited.status ? `airlock-ctl status says ${waited.status.state}${waited.status.reason ? `: ${waited.status.reason}` : ''}` : (waited.lastProblem ?? 'no status');
+			throw new CliError(`step 3/3 (waiting for the lock) failed: container ${shortId(containerId)} is not locked after ${lockTimeoutS} s; ${why}`, EXIT_CHECK_FAILED,
+				`look at \`docker logs ${shortId(containerId)}\`; run \`airlock status\` to check again`);
+		}
+		if (!ctx.values.json) {
+			say('Next: `airlock verify` probes the lock from inside; `airlock logs -f` shows blocked requests.');
+		}
+		return EXIT_OK;
+	},
+};
