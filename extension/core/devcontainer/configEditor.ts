@@ -43,6 +43,19 @@ export class ConfigEditor {
 		}
 	}
 
+	/**
+	 * Appends to an array. A one-line array is rewritten as a whole (one item per line), because
+	 * formatting just the new item would leave it half on one line and half on the next.
+	 */
+	append(arrayPath: JSONPath, item: unknown): void {
+		const array = this.node(arrayPath);
+		if (array !== undefined && !this.current.slice(array.offset, array.offset + array.length).includes('\n')) {
+			this.set(arrayPath, [...(getNodeValue(array) as unknown[]), item]);
+		} else {
+			this.set([...arrayPath, -1], item, { isArrayInsertion: true });
+		}
+	}
+
 	/** The node at `key`, which must be absent or of `type`. */
 	expectType(key: string, type: Node['type'], what: string): Node | undefined {
 		const n = this.node([key]);
@@ -67,9 +80,12 @@ export class ConfigEditor {
 		}
 		const keys = this.propertyKeys(features);
 		const stale = keys.filter((k) => k !== key && isAirlockFeatureKey(k));
-		// A replacement goes where the first stale entry was, not to the end.
+		// A replacement goes where the first stale entry was. A new entry goes first: Features
+		// without ordering constraints install (and run their entrypoints) in key order, so the
+		// lock comes before the others; and text inserted after `{` never lands between another
+		// entry and its trailing comment.
 		const firstStale = keys.findIndex((k) => stale.includes(k));
-		const insertAt = firstStale === -1 ? keys.length : keys.slice(0, firstStale).filter((k) => !stale.includes(k)).length;
+		const insertAt = firstStale === -1 ? 0 : keys.slice(0, firstStale).filter((k) => !stale.includes(k)).length;
 		for (const k of stale) {
 			this.set(['features', k], undefined);
 		}
@@ -87,7 +103,7 @@ export class ConfigEditor {
 		for (const p of paths) {
 			const matching = this.mountIndexes((m) => targetsProtectedPath(m, p.name));
 			if (matching.length === 0) {
-				this.set(['mounts', -1], p.mountString, { isArrayInsertion: true });
+				this.append(['mounts'], p.mountString);
 				continue;
 			}
 			for (const index of matching.slice(1).reverse()) {
@@ -134,7 +150,7 @@ export class ConfigEditor {
 			}
 		} else if (Array.isArray(value)) {
 			if (!value.some(resolves)) {
-				this.set(['dockerComposeFile', -1], ref, { isArrayInsertion: true });
+				this.append(['dockerComposeFile'], ref);
 			}
 		} else {
 			throw new InvalidInputError([

@@ -44,8 +44,7 @@ export interface GeneratePlan {
 const NEW_CONFIG_HEADER = [
 	'// Created by Airlock (`airlock generate`). Airlock manages only its Feature entry, the',
 	'// read-only mounts and the proxy variables in remoteEnv; edit everything else freely.',
-	'{',
-	'}',
+	'{}',
 	'',
 ].join('\n');
 
@@ -117,9 +116,7 @@ export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 	const formatting = detectFormatting(initial, before === null ? undefined : parseJsoncObject(location.file, initial));
 	const editor = new ConfigEditor(location.file, initial, formatting);
 	if (before === null) {
-		editor.set(['name'], path.basename(path.resolve(opts.workspace)));
-		editor.set(['image'], DEFAULT_IMAGE);
-		editor.set(['remoteUser'], DEFAULT_REMOTE_USER);
+		editor.set([], { name: path.basename(path.resolve(opts.workspace)), image: DEFAULT_IMAGE, remoteUser: DEFAULT_REMOTE_USER });
 	}
 
 	editor.ensureFeature(featureKey(source, location.kind), options);

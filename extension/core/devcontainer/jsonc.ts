@@ -1,6 +1,7 @@
 import {
 	applyEdits,
 	findNodeAtLocation,
+	format,
 	modify,
 	parseTree,
 	printParseErrorCode,
@@ -73,8 +74,11 @@ export function detectFormatting(text: string, root: Node | undefined): Formatti
 }
 
 /**
- * Applies one jsonc-parser modification to `text`. Only the touched range is rewritten, so
- * comments, indentation and trailing commas elsewhere survive.
+ * Applies one jsonc-parser modification to `text`, then formats only the inserted text.
+ * (`modify` with formatting options reformats whole lines around the edit, which would reflow
+ * the user's neighbouring values, e.g. a one-line array before an appended property.) The format
+ * range is widened over the whitespace on both sides (to an opening bracket before, to the next
+ * token after), so the inserted text starts and ends on lines of its own.
  */
 export function modifyText(
 	text: string,
@@ -83,5 +87,27 @@ export function modifyText(
 	formattingOptions: FormattingOptions,
 	extra: Omit<ModificationOptions, 'formattingOptions'> = {},
 ): string {
-	return applyEdits(text, modify(text, jsonPath, value, { formattingOptions, ...extra }));
+	const edits = modify(text, jsonPath, value, extra);
+	const changed = applyEdits(text, edits);
+	if (edits.length !== 1 || edits[0].content.length === 0) {
+		return changed;
+	}
+	let start = edits[0].offset;
+	let end = start + edits[0].content.length;
+	let before = start;
+	while (before > 0 && /\s/.test(changed[before - 1])) {
+		before--;
+	}
+	if (before > 0 && (changed[before - 1] === '{' || changed[before - 1] === '[')) {
+		start = before - 1;
+	}
+	let after = end;
+	while (after < changed.length && /\s/.test(changed[after])) {
+		after++;
+	}
+	if (after < changed.length) {
+		// Take in the next token's first character, so the break before it is formatted too.
+		end = after + 1;
+	}
+	return applyEdits(changed, format(changed, { offset: start, length: end - start }, formattingOptions));
 }
