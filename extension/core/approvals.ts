@@ -124,8 +124,11 @@ export function recordApproval(workspace: string, plan: Plan, who: { approvedBy?
 	const entries: ApprovedEntry[] = plan.entries.map((e) => {
 		const old = before.get(e.host);
 		const unchanged = old && old.web === e.web && old.ports.join(',') === e.ports.join(',');
+		if (unchanged) {
+			return { ...e, approvedBy: old.approvedBy, approvedAt: old.approvedAt, why: old.why };
+		}
 		const why = e.reasons.length > 0 ? e.reasons.join('; ') : who.note ?? `from ${e.sources.join(', ')}`;
-		return { ...e, approvedBy: unchanged ? old.approvedBy : approvedBy, approvedAt: unchanged ? old.approvedAt : approvedAt, why };
+		return { ...e, approvedBy, approvedAt, why };
 	});
 	const record: ApprovalRecord = {
 		version: 1,

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
 import { checkHost, checkPort } from './hostname';
 import { InvalidInputError, type SourceProblem } from './errors';
 import { readFileIfExists } from './atomicFile';
@@ -183,6 +183,11 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 	let reason: string | undefined;
 	let ok = true;
 
+	if (isAlias(item)) {
+		// `- *.example.com` parses as a YAML alias named ".example.com", not as a string.
+		problemAt(start, `YAML reads ${text.slice(start, item?.range?.[1] ?? start)} as an alias, not a host`, 'quote wildcard entries: - "*.example.com"');
+		return undefined;
+	}
 	if (isScalar(item)) {
 		hostNode = item;
 	} else if (isMap(item)) {

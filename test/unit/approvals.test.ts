@@ -43,7 +43,7 @@ describe('approvals', () => {
 		recordApproval(ws.dir, resolvePlan(ws.dir, ws.env), { approvedBy: 'bob', note: 'needed for the build', now: new Date('2026-02-01T00:00:00Z') }, ws.env);
 		const record = readApproval(ws.dir, ws.env);
 		assert.deepEqual(record?.plan.entries.map((e) => [e.host, e.approvedBy, e.approvedAt.slice(0, 7), e.why]), [
-			['a.example.com', 'alice', '2026-01', 'from project'],
+			['a.example.com', 'alice', '2026-01', 'the app API'],
 			['b.example.com', 'bob', '2026-02', 'needed for the build'],
 		]);
 		assert.equal(record?.approvedBy, 'bob');

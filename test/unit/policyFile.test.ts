@@ -99,8 +99,10 @@ describe('policy file', () => {
 	it('reports YAML syntax errors with a position', () => {
 		const [p] = problemsOf('version: 1\nallow:\n  - *.example.com\n');
 		assert.equal(p.line, 3);
-		assert.match(p.message, /YAML/);
+		assert.match(p.message, /alias/);
 		assert.match(p.hint ?? '', /quote/);
+		const [syntax] = problemsOf('version: 1\nallow: [a.example.com\n');
+		assert.match(syntax.message, /YAML syntax/);
 	});
 
 	it('rejects duplicate keys instead of letting the last one win', () => {
