@@ -73,6 +73,9 @@ function generate() {
 #   airlock_check_rule_quiet RULE  the same without output and without a subshell; the reason
 #                                  is left in AIRLOCK_RULE_REASON
 #   airlock_check_rules_stdin      one rule per input line; prints "ok" or "bad: REASON" per line
+#   airlock_file_has_nul FILE      exit 0 when FILE contains a NUL byte. Shells drop NUL bytes
+#                                  when they read a line ("a<NUL>.com" reads as "a.com"), so
+#                                  refuse such input before checking its lines.
 #
 # HOST: lower-case LDH labels of 1-${maxLabel} octets with no edge hyphen, at least two of them, the
 # last starting with a letter, optionally preceded by one whole "*." label, ${maxHost} octets at most,
@@ -177,6 +180,10 @@ airlock_check_rule() {
 	airlock_check_rule_quiet "$1" && return 0
 	printf '%s\\n' "$AIRLOCK_RULE_REASON"
 	return 1
+}
+
+airlock_file_has_nul() {
+	[ "$(tr -d '\\000' < "$1" | wc -c)" -ne "$(wc -c < "$1")" ]
 }
 
 airlock_check_rules_stdin() {
