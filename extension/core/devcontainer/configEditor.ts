@@ -61,7 +61,7 @@ export class ConfigEditor {
 		const n = this.node([key]);
 		if (n !== undefined && n.type !== type) {
 			throw new InvalidInputError([
-				problemAt(this.file, this.current, n, `"${key}" is ${n.type === 'null' ? 'null' : `a ${n.type}`}, expected ${what}`, `make "${key}" ${what}, then ${REGENERATE}`, key),
+				problemAt(this.file, this.current, n, `"${key}" is ${n.type === 'null' ? 'null' : `${/^[aeiou]/.test(n.type) ? 'an' : 'a'} ${n.type}`}, expected ${what}`, `make "${key}" ${what}, then ${REGENERATE}`, key),
 			]);
 		}
 		return n;
