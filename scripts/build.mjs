@@ -4,11 +4,12 @@ import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: production, sourcemap: !production, sourcesContent: false, logLevel: 'warning' };
+// `module` first: jsonc-parser's UMD entry loads its parts with a require() esbuild cannot follow.
+const common = { mainFields: ['module', 'main'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: production, sourcemap: !production, sourcesContent: false, logLevel: 'warning' };
 
 await Promise.all([
 	esbuild.build({ ...common, entryPoints: ['extension/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'cpu-features', 'ssh2'] }),
-	esbuild.build({ ...common, entryPoints: ['extension/cli/main.ts'], outfile: 'dist/cli.js', external: ['cpu-features', 'ssh2'], banner: { js: '#!/usr/bin/env node' } }),
+	esbuild.build({ ...common, entryPoints: ['extension/cli/main.ts'], outfile: 'dist/cli.js', external: ['cpu-features', 'ssh2', '@devcontainers/cli'], banner: { js: '#!/usr/bin/env node' } }),
 	esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['media/plan.js'], outfile: 'dist/media/plan.js' }),
 ]);
 mkdirSync('dist/media', { recursive: true });
