@@ -196,7 +196,8 @@ export function osOfImage(image: string): string | undefined {
 	const withoutDigest = image.split('@')[0];
 	const lastSlash = withoutDigest.lastIndexOf('/');
 	const nameAndTag = withoutDigest.slice(lastSlash + 1).toLowerCase();
-	const words = new Set(nameAndTag.split(/[:._-]/));
+	// Trailing digits are a version glued to the word (alpine3.20 → alpine).
+	const words = new Set(nameAndTag.split(/[:._-]/).map((w) => w.replace(/\d+$/, '')));
 	return OS_WORDS.find((o) => o.words.some((w) => words.has(w)))?.preset;
 }
 
