@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Airlock Feature installer, bash part (install.sh runs it). Idempotent: running it again
+# reinstalls the same files and rewrites the policy from the options.
+#
+# Options arrive upper-cased (devcontainer Feature spec): ALLOW, MODE, PROXYPORT, ALLOWSUDO.
+set -euo pipefail
+
+FEATURE_DIR=$(cd "$(dirname "$0")" && pwd)
+ALLOW=${ALLOW:-}
+MODE=${MODE:-enforce}
+PROXYPORT=${PROXYPORT:-3128}
+ALLOWSUDO=${ALLOWSUDO:-false}
+REMOTE_USER=${_REMOTE_USER:-}
+CONTAINER_USER=${_CONTAINER_USER:-root}
+
+fail() {
+	echo "airlock: install: $*" >&2
+	exit 1
+}
+
+# shellcheck source=lib/common.sh
+. "$FEATURE_DIR/lib/common.sh"
+[ -r "$FEATURE_DIR/lib/grammar.sh" ] || fail "lib/grammar.sh is missing from the Feature (it is generated from the TypeScript grammar)"
+# shellcheck source=lib/grammar.sh
+. "$FEATURE_DIR/lib/grammar.sh"
+# shellcheck source=lib/squid.sh
+. "$FEATURE_DIR/lib/squid.sh"
+
+# ---- refuse what Airlock cannot protect ----------------------------------------------------
+
+[ "$(id -u)" -eq 0 ] || fail "install.sh must run as root (the devcontainer CLI does this)"
+container_uid=$(id -u "$CONTAINER_USER" 2>/dev/null || echo '?')
+if [ "$container_uid" != 0 ]; then
+	fail "the container user is \"$CONTAINER_USER\" (uid $container_uid), but Airlock's entrypoint must run as root to program the firewall. Set \"containerUser\": \"root\" in devcontainer.json (or remove USER from the Dockerfile) and keep a non-root \"remoteUser\"."
+fi
+if [ -z "$REMOTE_USER" ] || [ "$(id -u "$REMOTE_USER" 2>/dev/null || echo 0)" = 0 ]; then
+	fail "the remote user is \"${REMOTE_USER:-root}\" (root): Airlock cannot protect a root session, which could simply turn the firewall off. Set \"remoteUser\" in devcontainer.json to a non-root user (e.g. \"vscode\" or \"dev\")."
+fi
+
+# ---- options -------------------------------------------------------------------------------
+
+case "$MODE" in enforce | audit) ;; *) fail "option mode: \"$MODE\": expected \"enforce\" or \"audit\"" ;; esac
+case "$ALLOWSUDO" in true | false) ;; *) fail "option allowSudo: \"$ALLOWSUDO\": expected true or false" ;; esac
+if ! [[ "$PROXYPORT" =~ ^[1-9][0-9]{0,4}$ ]] || [ "$PROXYPORT" -gt 65535 ]; then
+	fail "option proxyPort: \"$PROXYPORT\": expected a port number 1-65535"
+fi
+
+declare -a allow_lines=()
+IFS=',' read -r -a allow_items <<<"$ALLOW"
+item_number=0
+for item in "${allow_items[@]}"; do
+	item_number=$((item_number + 1))
+	# Spaces around commas are a formatting habit, not part of a host.
+	item=${item#"${item%%[![:space:]]*}"}
+	item=${item%"${item##*[![:space:]]}"}
+	[ -n "$item" ] || continue
+	if ! reason=$(airlock_check_rule "$item"); then
+		fail "option allow: item $item_number \"$item\": ${reason:-invalid rule}"
+	fi
+	allow_lines+=("allow $item")
+done
+
+# ---- packages ------------------------------------------------------------------------------
+
+. /etc/os-release 2>/dev/null || true
+distro="${PRETTY_NAME:-${ID:-unknown}}"
+need_packages=false
+for tool in squid iptables ip6tables curl setpriv; do
+	command -v "$tool" >/dev/null 2>&1 || need_packages=true
+done
+if $need_packages; then
+	if command -v apt-get >/dev/null 2>&1; then
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update
+		apt-get install -y --no-install-recommends squid iptables curl ca-certificates util-linux
+		rm -rf /var/lib/apt/lists/*
+	elif command -v apk >/dev/null 2>&1; then
+		apk add --no-cache squid iptables ip6tables curl ca-certificates setpriv util-linux-misc
+	elif command -v dnf >/dev/null 2>&1; then
+		dnf install -y squid iptables-nft curl ca-certificates util-linux
+		dnf clean all
+	else
+		fail "unsupported distribution \"$distro\": Airlock installs with apt (Debian, Ubuntu), apk (Alpine) or dnf (Fedora, RHEL); install squid, iptables, ip6tables, curl and setpriv first, then rebuild"
+	fi
+fi
+for tool in squid iptables-restore ip6tables-restore curl setpriv sha256sum; do
+	command -v "$tool" >/dev/null 2>&1 || fail "\"$tool\" is still missing after installing packages on \"$distro\""
+done
+id -u proxy >/dev/null 2>&1 && AIRLOCK_PROXY_USER=proxy || AIRLOCK_PROXY_USER=squid
+id -u "$AIRLOCK_PROXY_USER" >/dev/null 2>&1 || fail "no unprivileged user for the proxy (proxy or squid) on \"$distro\""
+
+# ---- files at lasting paths (the Feature folder is deleted after the build) ----------------
+
+install -d -o root -g root -m 0755 "$AIRLOCK_SHARE" "$AIRLOCK_SHARE/lib" "$AIRLOCK_SHARE/errors" "$AIRLOCK_ETC" "$AIRLOCK_SQUID_DIR" "$AIRLOCK_LOG_DIR"
+install -o root -g root -m 0644 "$FEATURE_DIR"/lib/*.sh "$AIRLOCK_SHARE/lib/"
+install -o root -g root -m 0755 "$FEATURE_DIR/entrypoint.sh" "$FEATURE_DIR/wait-locked.sh" "$AIRLOCK_SHARE/"
+install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ssh-proxy" "$AIRLOCK_SHARE/"
+install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ctl" /usr/local/sbin/airlock-ctl
+
+# Squid's own error templates, plus one page per Airlock rule, in one directory.
+templates=''
+for dir in /usr/share/squid/errors/templates /usr/share/squid/errors/en /usr/share/squid/errors/English /etc/squid/errors; do
+	if [ -r "$dir/ERR_ACCESS_DENIED" ]; then templates=$dir; break; fi
+done
+[ -n "$templates" ] || fail "cannot find Squid's error page templates on \"$distro\""
+cp -L "$templates"/ERR_* "$AIRLOCK_SHARE/errors/"
+write_error_page() {
+	local name=$1 rule=$2 why=$3
+	cat >"$AIRLOCK_SHARE/errors/$name" <<PAGE
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Blocked by Airlock: %H</title></head>
+<body>
+<h1>%H:%p was blocked by Airlock</h1>
+<p>Airlock rule: <code>$rule</code>. $why</p>
+<p>Request: <code>%M %U</code></p>
+<p>To allow it, approve the host in the project's Airlock policy (<code>airlock plan</code>, then
+<code>airlock approve</code>) and apply it. Nothing inside this container can change the allowlist.</p>
+</body></html>
+PAGE
+}
+write_error_page AIRLOCK_NOT_ALLOWLISTED not-allowlisted "The host is not on the approved allowlist."
+write_error_page AIRLOCK_IP_LITERAL ip-literal "Requests to IP addresses are not allowed; use an allowlisted host name."
+write_error_page AIRLOCK_PORT_NOT_ALLOWED port-not-allowed "The host is allowlisted, but not for this port (80 plain HTTP and 443 CONNECT, or the listed HOST:PORT)."
+write_error_page AIRLOCK_METHOD_NOT_ALLOWED method-not-allowed "Only plain HTTP and CONNECT tunnels are allowed."
+write_error_page AIRLOCK_PRIVATE_DESTINATION private-destination "The host resolves to a private, loopback, link-local or metadata address."
+write_error_page AIRLOCK_OTHER other "The request was refused."
+chmod 0644 "$AIRLOCK_SHARE"/errors/*
+
+# ---- settings and policy -------------------------------------------------------------------
+
+cat >"$AIRLOCK_SETTINGS" <<CONF
+REMOTE_USER=$REMOTE_USER
+PROXY_PORT=$PROXYPORT
+PROXY_USER=$AIRLOCK_PROXY_USER
+ALLOW_SUDO=$ALLOWSUDO
+CONF
+chmod 0644 "$AIRLOCK_SETTINGS"
+
+{
+	echo "$AIRLOCK_POLICY_HEADER"
+	echo "mode $MODE"
+	if [ "${#allow_lines[@]}" -gt 0 ]; then printf '%s\n' "${allow_lines[@]}" | LC_ALL=C sort -u; fi
+} >"$AIRLOCK_POLICY.tmp"
+validation=$(airlock_validate_policy "$AIRLOCK_POLICY.tmp") || fail "generated policy is invalid: $validation"
+chmod 0644 "$AIRLOCK_POLICY.tmp"
+mv -f "$AIRLOCK_POLICY.tmp" "$AIRLOCK_POLICY"
+
+airlock_load_settings
+airlock_squid_generate "$AIRLOCK_POLICY" "$AIRLOCK_SQUID_DIR"
+parse_errors=$(squid -k parse -f "$AIRLOCK_SQUID_DIR/squid.conf" 2>&1 | grep -E 'FATAL|ERROR' || true)
+[ -z "$parse_errors" ] || fail "Squid rejected the generated configuration: $parse_errors"
+chown -R root:root "$AIRLOCK_ETC"
+chmod -R go-w "$AIRLOCK_ETC"
+
+# ---- SSH through the proxy (effective once an ssh client is installed) ---------------------
+
+install -d -m 0755 /etc/ssh/ssh_config.d
+cat >/etc/ssh/ssh_config.d/airlock.conf <<'SSH'
+# Airlock: ssh leaves only through the proxy, as a CONNECT to an allowlisted HOST:PORT.
+Host localhost 127.0.0.1 ::1
+    ProxyCommand none
+Host *
+    ProxyCommand /usr/local/share/airlock/airlock-ssh-proxy %h %p
+SSH
+chmod 0644 /etc/ssh/ssh_config.d/airlock.conf
+if [ -f /etc/ssh/ssh_config ] && ! grep -q '^Include /etc/ssh/ssh_config.d/' /etc/ssh/ssh_config; then
+	sed -i '1i Include /etc/ssh/ssh_config.d/*.conf' /etc/ssh/ssh_config
+fi
+
+# ---- no sudo for the remote user (unless allowSudo) ----------------------------------------
+
+if [ "$ALLOWSUDO" != true ]; then
+	for group in sudo wheel admin; do
+		if id -nG "$REMOTE_USER" 2>/dev/null | tr ' ' '\n' | grep -qx "$group"; then
+			gpasswd -d "$REMOTE_USER" "$group" >/dev/null
+		fi
+	done
+	if [ -d /etc/sudoers.d ]; then
+		for file in /etc/sudoers.d/*; do
+			[ -f "$file" ] || continue
+			if grep -Eq "^[[:space:]]*$REMOTE_USER([[:space:]]|,)" "$file"; then
+				sed -i -E "/^[[:space:]]*$REMOTE_USER([[:space:]]|,)/d" "$file"
+			fi
+		done
+	fi
+	if [ -f /etc/sudoers ]; then
+		sed -i -E "/^[[:space:]]*$REMOTE_USER([[:space:]]|,)/d" /etc/sudoers
+	fi
+fi
+
+echo "airlock: installed: mode $MODE, ${#allow_lines[@]} allow rule(s), proxy 127.0.0.1:$PROXYPORT, remote user $REMOTE_USER, sudo $([ "$ALLOWSUDO" = true ] && echo kept || echo removed)"

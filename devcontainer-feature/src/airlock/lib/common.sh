@@ -1,0 +1,192 @@
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the variables here are used by the scripts that source this file.)
+# Shared by airlock-ctl and the installer: fixed paths, the Feature's install-time settings,
+# canonical policy parsing, status writing and JSON escaping. Sourced, never executed.
+
+AIRLOCK_SHARE=/usr/local/share/airlock
+AIRLOCK_ETC=/etc/airlock
+AIRLOCK_POLICY=$AIRLOCK_ETC/policy
+AIRLOCK_SETTINGS=$AIRLOCK_ETC/feature.conf
+AIRLOCK_SQUID_DIR=$AIRLOCK_ETC/squid
+AIRLOCK_RUN=/run/airlock
+AIRLOCK_STATUS=$AIRLOCK_RUN/status.json
+AIRLOCK_STATE=$AIRLOCK_RUN/state
+AIRLOCK_SQUID_PID=$AIRLOCK_RUN/squid.pid
+AIRLOCK_SUPERVISOR_PID=$AIRLOCK_RUN/supervisor.pid
+AIRLOCK_LOG_DIR=/var/log/airlock
+AIRLOCK_ACCESS_LOG=$AIRLOCK_LOG_DIR/access.log
+AIRLOCK_POLICY_HEADER='airlock-policy 1'
+
+# Install-time settings (written by install.sh): remote user, proxy port and user, sudo kept.
+AIRLOCK_REMOTE_USER=
+AIRLOCK_PROXY_PORT=3128
+AIRLOCK_PROXY_USER=proxy
+AIRLOCK_ALLOW_SUDO=false
+airlock_load_settings() {
+	if [ -r "$AIRLOCK_SETTINGS" ]; then
+		# Only KEY=value lines we wrote ourselves; parsed, not sourced, so the file cannot run code.
+		local key value
+		while IFS='=' read -r key value; do
+			case "$key" in
+				REMOTE_USER) AIRLOCK_REMOTE_USER=$value ;;
+				PROXY_PORT) AIRLOCK_PROXY_PORT=$value ;;
+				PROXY_USER) AIRLOCK_PROXY_USER=$value ;;
+				ALLOW_SUDO) AIRLOCK_ALLOW_SUDO=$value ;;
+			esac
+		done <"$AIRLOCK_SETTINGS"
+	fi
+}
+
+# Escapes a string for use inside a JSON string literal (quotes not included).
+airlock_json_escape() {
+	local s=$1 out='' c i code
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case "$c" in
+			'"') out+='\"' ;;
+			\\) out+="\\\\" ;;
+			$'\n') out+='\n' ;;
+			$'\r') out+='\r' ;;
+			$'\t') out+='\t' ;;
+			*)
+				printf -v code '%d' "'$c"
+				if ((code >= 0 && code < 32)) || ((code == 127)); then
+					printf -v c '\\u%04x' "$code"
+				fi
+				out+=$c
+				;;
+		esac
+	done
+	printf '%s' "$out"
+}
+
+# The rules of a canonical policy (already validated): prints "HOST" or "HOST:PORT" per line.
+airlock_policy_rules() {
+	sed -n 's/^allow //p' "$1"
+}
+
+airlock_policy_mode() {
+	sed -n '2s/^mode //p' "$1"
+}
+
+airlock_policy_hash() {
+	printf 'sha256:%s' "$(sha256sum <"$1" | cut -d' ' -f1)"
+}
+
+# Validates canonical policy text in FILE. On error prints "line N: <entry>: <reason>" and
+# returns 1. Needs airlock_check_rule from lib/grammar.sh.
+airlock_validate_policy() {
+	local file=$1 line n=0 previous='' rule reason
+	if [ ! -s "$file" ]; then
+		echo "line 1: (empty): expected \"$AIRLOCK_POLICY_HEADER\""
+		return 1
+	fi
+	if [ "$(tail -c 1 "$file" | od -An -c | tr -d ' ')" != '\n' ]; then
+		echo "line $(($(wc -l <"$file") + 1)): (last line): the text must end with a newline"
+		return 1
+	fi
+	if LC_ALL=C grep -q $'\r' "$file"; then
+		n=$(LC_ALL=C grep -n $'\r' "$file" | head -1 | cut -d: -f1)
+		echo "line $n: (carriage return): canonical text uses LF line endings only"
+		return 1
+	fi
+	while IFS= read -r line; do
+		n=$((n + 1))
+		if [ "$n" -eq 1 ]; then
+			[ "$line" = "$AIRLOCK_POLICY_HEADER" ] || { echo "line 1: $line: expected \"$AIRLOCK_POLICY_HEADER\""; return 1; }
+			continue
+		fi
+		if [ "$n" -eq 2 ]; then
+			case "$line" in
+				'mode enforce' | 'mode audit') continue ;;
+				*) echo "line 2: $line: expected \"mode enforce\" or \"mode audit\""; return 1 ;;
+			esac
+		fi
+		case "$line" in
+			'allow '*) rule=${line#allow } ;;
+			*) echo "line $n: $line: expected \"allow HOST\" or \"allow HOST:PORT\""; return 1 ;;
+		esac
+		if ! reason=$(airlock_check_rule "$rule"); then
+			echo "line $n: $rule: ${reason:-invalid rule}"
+			return 1
+		fi
+		# Sorted and unique, so the policy hash is the same one the host computed.
+		if [ "$n" -gt 3 ] && ! LC_ALL=C awk -v a="$previous" -v b="$line" 'BEGIN { exit !(a < b) }'; then
+			echo "line $n: $rule: not in canonical order (allow lines are sorted bytewise, without duplicates)"
+			return 1
+		fi
+		previous=$line
+	done <"$file"
+	if [ "$n" -lt 2 ]; then
+		echo "line 2: (missing): expected \"mode enforce\" or \"mode audit\""
+		return 1
+	fi
+	return 0
+}
+
+airlock_now_iso() {
+	date -u +%Y-%m-%dT%H:%M:%SZ
+}
+
+# Records the lock state: STATE (locked|weakened|not-locked) and REASON (may be empty).
+airlock_set_state() {
+	local state=$1 reason=${2:-}
+	mkdir -p "$AIRLOCK_RUN"
+	chmod 0755 "$AIRLOCK_RUN"
+	printf '%s\n%s\n%s\n%s\n' "$state" "$(airlock_now_iso)" "$reason" "$(date +%s)" >"$AIRLOCK_STATE.tmp"
+	mv -f "$AIRLOCK_STATE.tmp" "$AIRLOCK_STATE"
+	airlock_write_status
+}
+
+# Open CONNECT tunnels: established TCP connections the proxy user holds to non-loopback peers.
+airlock_count_tunnels() {
+	local uid
+	uid=$(id -u "$AIRLOCK_PROXY_USER" 2>/dev/null) || { echo 0; return; }
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v uid="$uid" '
+		$4 == "01" && $8 == uid {
+			split($3, remote, ":")
+			# Skip 127.0.0.0/8 (7F in the last byte of the little-endian v4 hex) and ::1.
+			if (length(remote[1]) == 8 && substr(remote[1], 7, 2) == "7F") next
+			if (remote[1] == "00000000000000000000000001000000") next
+			n++
+		}
+		END { print n + 0 }'
+}
+
+# When PID 1 (this container start) began, in epoch seconds: boot time + its start ticks.
+airlock_container_start_epoch() {
+	local boot ticks
+	boot=$(awk '$1 == "btime" { print $2 }' /proc/stat)
+	ticks=$(sed 's/.*) //' /proc/1/stat | awk '{ print $20 }')
+	echo $((boot + ticks / $(getconf CLK_TCK)))
+}
+
+# Prints the status JSON (docs/architecture.md §3).
+airlock_status_json() {
+	local state=not-locked since='' reason='no lock has been applied since this container started'
+	local mode=enforce hash='' hosts=0 reason_json
+	local written=0
+	[ -r "$AIRLOCK_STATE" ] && written=$(sed -n 4p "$AIRLOCK_STATE")
+	if [ -r "$AIRLOCK_STATE" ] && [ "${written:-0}" -ge "$(airlock_container_start_epoch)" ]; then
+		{ IFS= read -r state; IFS= read -r since; IFS= read -r reason; } <"$AIRLOCK_STATE"
+	elif [ -r "$AIRLOCK_STATE" ]; then
+		# /run survives `docker restart`: a state written before this start says nothing.
+		since=$(sed -n 2p "$AIRLOCK_STATE")
+		reason='stale status from before the last container start; the entrypoint has not locked yet'
+	fi
+	if [ -r "$AIRLOCK_POLICY" ]; then
+		mode=$(airlock_policy_mode "$AIRLOCK_POLICY")
+		hash=$(airlock_policy_hash "$AIRLOCK_POLICY")
+		hosts=$(airlock_policy_rules "$AIRLOCK_POLICY" | sed 's/:[0-9]*$//' | sort -u | grep -c . || true)
+	fi
+	[ -n "$since" ] || since=$(airlock_now_iso)
+	if [ -n "$reason" ]; then reason_json="\"$(airlock_json_escape "$reason")\""; else reason_json=null; fi
+	printf '{"state":"%s","reason":%s,"mode":"%s","policyHash":"%s","hosts":%d,"tunnels":%d,"proxyPort":%d,"since":"%s"}\n' \
+		"$state" "$reason_json" "$mode" "$hash" "$hosts" "$(airlock_count_tunnels)" "$AIRLOCK_PROXY_PORT" "$since"
+}
+
+airlock_write_status() {
+	airlock_status_json >"$AIRLOCK_STATUS.tmp"
+	chmod 0644 "$AIRLOCK_STATUS.tmp"
+	mv -f "$AIRLOCK_STATUS.tmp" "$AIRLOCK_STATUS"
+}
