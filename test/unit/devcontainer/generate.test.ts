@@ -207,5 +207,4 @@ describe('devcontainer generation: what it refuses', () => {
 		assert.doesNotMatch(plan.after, /unapproved/);
 		assert.doesNotMatch(plan.after, /containerEnv|build/);
 	});
-
 });
