@@ -654,7 +654,8 @@ export function checkPort(value: unknown): PortCheck {
 	return { ok: true, port: value };
 }
 
-export type RuleCheck = { ok: true; host: string; port?: number } | { ok: false; message: string; hint: string };
+/** `code` is set when the host part was rejected by `checkHost`. */
+export type RuleCheck = { ok: true; host: string; port?: number } | { ok: false; message: string; hint: string; code?: HostProblemCode };
 
 /**
  * One rule of the canonical enforced policy (`HOST` or `HOST:PORT`, docs/architecture.md §2),
@@ -670,7 +671,7 @@ export function checkRuleText(rule: string): RuleCheck {
 	const portText = colon < 0 ? undefined : rule.slice(colon + 1);
 	const checked = checkHost(hostText);
 	if (!checked.ok) {
-		return { ok: false, message: checked.message, hint: checked.hint };
+		return { ok: false, message: checked.message, hint: checked.hint, code: checked.code };
 	}
 	if (checked.host !== hostText) {
 		return { ok: false, message: `${quoteForMessage(hostText)} is not in canonical form (expected ${checked.host})`, hint: 'write hosts in lower case without a trailing dot' };
