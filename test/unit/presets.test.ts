@@ -97,6 +97,12 @@ describe('presets: the shipped files', () => {
 		assert.deepEqual(ssh.sort(), ['github.com:22', 'ssh.github.com:443']);
 	});
 
+	it('the presets README has a table row for every preset', () => {
+		const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+		const rows = [...readme.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
+		assert.deepEqual(rows, presets.map((p) => p.name));
+	});
+
 	it('the schema accepts what the shipped presets contain', () => {
 		const schemaFile = path.resolve(dir, '..', 'schemas', 'preset.schema.json');
 		const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8')) as {
