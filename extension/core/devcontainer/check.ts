@@ -151,9 +151,16 @@ export function checkDevcontainer(workspace: string, policy: EnforcedPolicy, opt
 
 	// Safety net: anything generate would still change counts, even if no rule above named it.
 	if (problems.length === 0 && source !== undefined) {
-		const plan = planDevcontainer({ workspace, policy, feature: source, proxyPort, allowSudo: opts.allowSudo ?? false });
-		if (plan.changed) {
-			problems.push(`${file}: differs from what \`airlock generate\` would write; ${FIX}`);
+		try {
+			const plan = planDevcontainer({ workspace, policy, feature: source, proxyPort, allowSudo: opts.allowSudo ?? false });
+			if (plan.changed) {
+				problems.push(`${file}: differs from what \`airlock generate\` would write; ${FIX}`);
+			}
+		} catch (e) {
+			if (!(e instanceof InvalidInputError)) {
+				throw e;
+			}
+			problems.push(...e.problems.map(formatProblem));
 		}
 	}
 	return { ok: problems.length === 0, file, problems };
