@@ -125,6 +125,35 @@ describe('presets: the shipped files', () => {
 	});
 });
 
+describe('presets: finding the presets folder from an installed package', () => {
+	let root: string;
+	before(() => {
+		root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-install-'));
+	});
+	after(() => {
+		fs.rmSync(root, { recursive: true, force: true });
+	});
+
+	it('searches upward from the module, as from dist/ in an npm package', () => {
+		// The layout `npm install` produces: <prefix>/node_modules/airlock/{dist,presets}.
+		const pkg = path.join(root, 'node_modules', 'airlock');
+		const dist = path.join(pkg, 'dist');
+		fs.mkdirSync(dist, { recursive: true });
+		for (const module of ['presets', 'hostname', 'errors']) {
+			fs.copyFileSync(path.join(__dirname, '..', '..', 'extension', 'core', `${module}.js`), path.join(dist, `${module}.js`));
+		}
+		// Its dependencies resolve from the project's node_modules, as they would from the package's own.
+		fs.symlinkSync(path.resolve(__dirname, '..', '..', '..', 'node_modules'), path.join(pkg, 'node_modules'));
+		fs.mkdirSync(path.join(pkg, 'presets'));
+		fs.writeFileSync(path.join(pkg, 'presets', 'baseline.yaml'), 'name: baseline\ndescription: b\nhosts:\n  - host: update.example.com\n    source: https://example.com\n    reason: the installed copy\n');
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const installed = require(path.join(dist, 'presets.js')) as typeof import('../../extension/core/presets');
+		assert.equal(installed.presetsDirectory(), path.join(pkg, 'presets'));
+		assert.deepEqual(installed.listPresets(), ['baseline']);
+		assert.equal(installed.loadPreset('baseline').hosts[0].reason, 'the installed copy');
+	});
+});
+
 describe('presets: loading and errors', () => {
 	let dir: string;
 	beforeEach(() => {
