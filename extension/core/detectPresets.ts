@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 
 /**
- * Proposes presets for `airlock init` from the files a repository already has. Only the
- * workspace root and `.devcontainer/` are looked at (no deep scan), and a symlink is followed
- * only when its target stays inside the workspace.
+ * Proposes presets for `airlock init` from the files a repository already has: package
+ * manifests, Dockerfile base images, the devcontainer.json image and agent Features, agent
+ * settings folders and the git remote. Only the workspace root and `.devcontainer/` are looked
+ * at (no deep scan), and a symlink is followed only when its target stays inside the workspace.
  */
 export interface PresetSuggestion {
 	preset: string;
@@ -21,6 +22,7 @@ const MAX_READ_BYTES = 1024 * 1024;
 
 /** Manifest and lock files, each meaning "this project installs from that ecosystem". */
 const MANIFEST_RULES: readonly { preset: string; matches: (fileName: string) => boolean }[] = [
+	{ preset: 'anthropic', matches: named('CLAUDE.md', 'CLAUDE.local.md') },
 	{ preset: 'npm', matches: named('package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml') },
 	{ preset: 'yarn', matches: named('yarn.lock', '.yarnrc.yml', '.yarnrc') },
 	{
@@ -49,6 +51,18 @@ const OS_WORDS: readonly { preset: string; words: readonly string[] }[] = [
 	{ preset: 'alpine', words: ['alpine'] },
 	{ preset: 'ubuntu', words: ['ubuntu', 'noble', 'jammy', 'focal', 'bionic', 'oracular', 'plucky'] },
 	{ preset: 'debian', words: ['debian', 'trixie', 'bookworm', 'bullseye', 'buster', 'stretch', 'sid'] },
+];
+
+/** Folders at the workspace root that a coding agent keeps its project settings in. */
+const AGENT_DIRECTORIES: readonly { name: string; preset: string }[] = [
+	{ name: '.claude', preset: 'anthropic' },
+	{ name: '.codex', preset: 'openai' },
+];
+
+/** Dev Container Features that install a coding agent, by the last part of their id. */
+const AGENT_FEATURES: readonly { pattern: RegExp; preset: string }[] = [
+	{ pattern: /(^|\/)claude-code(:|@|$)/, preset: 'anthropic' },
+	{ pattern: /(^|\/)(openai-)?codex(-cli)?(:|@|$)/, preset: 'openai' },
 ];
 
 const DOCKERFILE_NAME = /^(dockerfile|containerfile)(\..+)?$|\.(dockerfile|containerfile)$/i;
@@ -88,12 +102,25 @@ export function detectPresets(workspaceDir: string): PresetSuggestion[] {
 				}
 			}
 			if (DEVCONTAINER_JSON.test(fileName)) {
-				const image = devcontainerImage(readSmallFile(root, absolute) ?? '');
+				const { image, features } = readDevcontainer(readSmallFile(root, absolute) ?? '');
 				const os = image ? osOfImage(image) : undefined;
 				if (image && os) {
 					suggest(os, `${relative} (image ${image})`);
 				}
+				for (const feature of features) {
+					const agent = AGENT_FEATURES.find((a) => a.pattern.test(feature));
+					if (agent) {
+						suggest(agent.preset, `${relative} (feature ${feature})`);
+					}
+				}
 			}
+		}
+	}
+
+	for (const { name, preset } of AGENT_DIRECTORIES) {
+		const dir = insideWorkspace(root, path.join(root, name));
+		if (dir !== undefined && fs.statSync(dir).isDirectory()) {
+			suggest(preset, `${name}/`);
 		}
 	}
 
@@ -201,13 +228,17 @@ export function osOfImage(image: string): string | undefined {
 	return OS_WORDS.find((o) => o.words.some((w) => words.has(w)))?.preset;
 }
 
-function devcontainerImage(text: string): string | undefined {
+/** The image and Feature ids of a devcontainer.json (JSON with comments); empty when unreadable. */
+function readDevcontainer(text: string): { image?: string; features: string[] } {
 	const parsed: unknown = parseJsonc(text, [], { allowTrailingComma: true });
-	if (parsed !== null && typeof parsed === 'object' && 'image' in parsed) {
-		const image = (parsed as { image: unknown }).image;
-		return typeof image === 'string' ? image : undefined;
+	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+		return { features: [] };
 	}
-	return undefined;
+	const { image, features } = parsed as { image?: unknown; features?: unknown };
+	return {
+		...(typeof image === 'string' ? { image } : {}),
+		features: features !== null && typeof features === 'object' && !Array.isArray(features) ? Object.keys(features).sort() : [],
+	};
 }
 
 const GITHUB_HOSTS = new Set(['github.com', 'www.github.com', 'ssh.github.com']);

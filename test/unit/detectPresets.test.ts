@@ -126,6 +126,36 @@ describe('detectPresets', () => {
 		]);
 	});
 
+	it('suggests the agent presets from agent settings and devcontainer Features', () => {
+		write('CLAUDE.md', '# notes\n');
+		assert.deepEqual(detectPresets(workspace), [{ preset: 'anthropic', because: 'CLAUDE.md' }]);
+		fs.rmSync(path.join(workspace, 'CLAUDE.md'));
+
+		write('.claude/settings.json', '{}');
+		write('.codex/config.toml', '');
+		assert.deepEqual(detectPresets(workspace), [
+			{ preset: 'anthropic', because: '.claude/' },
+			{ preset: 'openai', because: '.codex/' },
+		]);
+		fs.rmSync(path.join(workspace, '.claude'), { recursive: true });
+		fs.rmSync(path.join(workspace, '.codex'), { recursive: true });
+
+		write('.devcontainer/devcontainer.json', JSON.stringify({
+			image: 'mcr.microsoft.com/devcontainers/javascript-node:22',
+			features: { 'ghcr.io/anthropics/devcontainer-features/claude-code:1': {}, 'ghcr.io/devcontainers/features/github-cli:1': {} },
+		}));
+		assert.deepEqual(detectPresets(workspace), [
+			{ preset: 'anthropic', because: '.devcontainer/devcontainer.json (feature ghcr.io/anthropics/devcontainer-features/claude-code:1)' },
+		]);
+	});
+
+	it('does not take look-alike agent names for agents', () => {
+		write('claude.md.txt');
+		write('.claude-backup');
+		write('.devcontainer/devcontainer.json', '{"features": {"ghcr.io/acme/features/not-claude-code-helper:1": {}, "ghcr.io/acme/codexify:1": {}}}');
+		assert.deepEqual(detectPresets(workspace), []);
+	});
+
 	it('never follows a symlink out of the workspace', () => {
 		const outside = path.join(root, 'outside');
 		fs.mkdirSync(outside);
@@ -137,6 +167,7 @@ describe('detectPresets', () => {
 		fs.symlinkSync(outside, path.join(workspace, '.devcontainer'));
 		fs.symlinkSync(path.join(outside, 'git'), path.join(workspace, '.git'));
 		fs.symlinkSync(path.join(outside, 'Dockerfile'), path.join(workspace, 'Dockerfile'));
+		fs.symlinkSync(outside, path.join(workspace, '.claude'));
 		assert.deepEqual(detectPresets(workspace), []);
 	});
 
@@ -157,9 +188,11 @@ describe('detectPresets', () => {
 		write('x.csproj');
 		write('Dockerfile', 'FROM debian\nFROM ubuntu:24.04\nFROM alpine:3.20\n');
 		write('.git/config', '[remote "origin"]\n\turl = git@github.com:a/b.git\n');
+		write('CLAUDE.md');
+		write('.codex/config.toml');
 		const shipped = listPresets(presetsDirectory());
 		const suggested = presetsOf();
-		assert.equal(suggested.length, 12);
+		assert.equal(suggested.length, 14);
 		for (const preset of suggested) {
 			assert.ok(shipped.includes(preset), preset);
 		}
