@@ -1,0 +1,126 @@
+import * as vscode from 'vscode';
+import { readApproval, recordApproval } from '../core/approvals';
+import { canonicalText, parseCanonicalText } from '../core/enforcedPolicy';
+import { resolvePlan } from '../core/plan';
+import { applyPolicy } from '../docker/control';
+import { ApplyRejectedError } from '../docker/errors';
+import { devContainersAvailable } from './devContainers';
+import { regenerateDevcontainer } from './devcontainerSync';
+import { describeError, openAt, showErrorWithSteps, showInfoWithSteps, type NextStep } from './nextStep';
+import { policyFileOf } from './planReview';
+import type { AirlockSession } from './session';
+
+export type ApproveOutcome = 'applied' | 'approved-no-container' | 'apply-failed' | 'stale';
+
+export type ApplyResult = { outcome: 'applied'; container: string } | { outcome: 'no-container' } | { outcome: 'failed'; error: unknown; container?: string };
+
+function reopenStep(): NextStep[] {
+	return devContainersAvailable()
+		? [{ label: 'Reopen in Locked Container', run: () => vscode.commands.executeCommand('airlock.reopenLocked') }]
+		: [];
+}
+
+/**
+ * Sends the approved policy to the running container. The container validates it with the same
+ * grammar and keeps its previous policy on any error, so a failure here never opens anything.
+ */
+export async function applyToContainer(session: AirlockSession, progress: vscode.Progress<{ message?: string }>): Promise<ApplyResult> {
+	const workspace = session.hostPath;
+	const approval = workspace ? readApproval(workspace) : undefined;
+	if (!workspace || !approval) {
+		return { outcome: 'failed', error: new Error('nothing is approved for this folder yet') };
+	}
+	progress.report({ message: 'Looking for the running container…' });
+	let container;
+	try {
+		container = await session.findContainer();
+	} catch (error) {
+		return { outcome: 'failed', error };
+	}
+	if (!container) {
+		return { outcome: 'no-container' };
+	}
+	progress.report({ message: `Applying to ${container.name}…` });
+	try {
+		const text = canonicalText(parseCanonicalText(approval.canonicalPolicy));
+		const { policyHash } = await applyPolicy(session.docker, container.id, text);
+		if (policyHash !== approval.planHash) {
+			return { outcome: 'failed', container: container.name, error: new Error(`the container reports policy ${policyHash}, not the approved ${approval.planHash}`) };
+		}
+		session.output.info(`Applied approved policy ${approval.planHash} to container ${container.name}.`);
+		return { outcome: 'applied', container: container.name };
+	} catch (error) {
+		return { outcome: 'failed', container: container.name, error };
+	}
+}
+
+/** Says what happened after an apply, with the next step on failure. */
+export async function reportApply(session: AirlockSession, result: ApplyResult, hostCount: number): Promise<ApproveOutcome> {
+	const workspace = session.hostPath ?? '';
+	if (result.outcome === 'applied') {
+		void vscode.window.showInformationMessage(`Airlock: the approved plan (${hostCount} hosts) is now enforced in ${result.container}.`);
+		return 'applied';
+	}
+	if (result.outcome === 'no-container') {
+		await showInfoWithSteps(
+			'Airlock: approved. No locked container is running for this folder; devcontainer.json is up to date, so the plan is enforced when the folder opens in its container.',
+			reopenStep(),
+			session.output,
+		);
+		return 'approved-no-container';
+	}
+	const where = result.container ? `the container ${result.container}` : 'the container';
+	const why = result.error instanceof ApplyRejectedError ? result.error.containerMessage : describeError(result.error).message;
+	await showErrorWithSteps(
+		`Airlock: approved, but ${where} did not take the new policy: ${why}. It keeps enforcing its previous policy; nothing new is open. Fix the entry and approve again, or retry.`,
+		[
+			{ label: 'Retry Apply', run: () => applyApprovedWithProgress(session) },
+			{ label: 'Open Policy File', run: () => openAt(policyFileOf(workspace)) },
+			{ label: 'Show Log', run: () => session.output.show(true) },
+		],
+		session.output,
+	);
+	return 'apply-failed';
+}
+
+/** Re-applies what is approved (never anything else), e.g. after drift in the container. */
+export async function applyApprovedWithProgress(session: AirlockSession): Promise<ApproveOutcome> {
+	const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Airlock' }, (progress) => applyToContainer(session, progress));
+	const approval = session.hostPath ? readApproval(session.hostPath) : undefined;
+	return reportApply(session, result, approval?.plan.entries.length ?? 0);
+}
+
+/**
+ * Approves the plan the person reviewed: records it, regenerates devcontainer.json and applies
+ * it to the running container, under one progress notification. Refuses when the plan changed
+ * after it was shown (someone edited the policy file meanwhile).
+ */
+export async function approvePlan(session: AirlockSession, reviewedHash: string): Promise<ApproveOutcome> {
+	const workspace = session.hostPath;
+	if (!workspace) {
+		return 'stale';
+	}
+	const plan = resolvePlan(workspace);
+	if (plan.hash !== reviewedHash) {
+		void vscode.window.showWarningMessage('Airlock: the policy file changed while you were reviewing it. Nothing was approved; the review now shows the new plan.');
+		return 'stale';
+	}
+	const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Airlock' }, async (progress) => {
+		progress.report({ message: 'Recording the approval…' });
+		const record = recordApproval(workspace, plan);
+		session.output.info(`Approved plan ${record.planHash} (${plan.entries.length} hosts, mode ${plan.mode}) as ${record.approvedBy}.`);
+		session.update({ approved: true, mode: plan.mode, drift: false });
+		progress.report({ message: 'Updating devcontainer.json…' });
+		try {
+			const written = regenerateDevcontainer(workspace, plan.policy);
+			session.output.info(written.changed ? `Wrote ${written.file} for the approved plan.` : `${written.file} already matches the approved plan.`);
+		} catch (err) {
+			// The approval stands; the container side can still be applied. Say what to fix.
+			const described = describeError(err);
+			session.output.error(`Could not update devcontainer.json: ${described.message}`);
+			void showErrorWithSteps(`Airlock: approved, but devcontainer.json could not be updated: ${described.message}`, described.openFile ? [{ label: 'Open File at Problem', run: () => openAt(described.openFile!.file, described.openFile!.line, described.openFile!.column) }] : [], undefined);
+		}
+		return applyToContainer(session, progress);
+	});
+	return reportApply(session, result, plan.entries.length);
+}

@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import { setMode } from '../../core/policyEdit';
+import type { Mode } from '../../core/enforcedPolicy';
+import { requireHostFolder } from '../hostOnly';
+import { reportError } from '../nextStep';
+import { PlanPanel } from '../planPanel';
+import type { AirlockSession } from '../session';
+
+interface ModeItem extends vscode.QuickPickItem {
+	readonly mode: Mode;
+}
+
+/**
+ * Airlock: Switch Mode — writes the mode into the policy file and opens the review; the
+ * container changes mode only once that is approved.
+ */
+export async function switchMode(session: AirlockSession): Promise<void> {
+	const workspace = await requireHostFolder(session);
+	if (!workspace) {
+		return;
+	}
+	const items: ModeItem[] = [
+		{ mode: 'enforce', label: '$(lock) enforce', detail: 'Block every host that is not approved.' },
+		{ mode: 'audit', label: '$(eye) audit', detail: 'Let requests through the proxy and log what enforce would block. Direct egress stays closed.' },
+	];
+	const current = session.state.mode;
+	const picked = await vscode.window.showQuickPick(
+		items.map((i) => ({ ...i, description: i.mode === current ? 'current' : '' })),
+		{ title: 'Airlock: Switch Mode', placeHolder: 'The new mode is enforced once you approve it' },
+	);
+	if (!picked) {
+		return;
+	}
+	try {
+		const edit = setMode(workspace, picked.mode);
+		session.output.info(edit.changed ? `Set mode: ${picked.mode} in ${edit.file}; approve to enforce it.` : `${edit.file} already says mode: ${picked.mode}.`);
+		PlanPanel.show(session);
+	} catch (err) {
+		await reportError('cannot switch mode', err, session.output);
+	}
+}

@@ -1,0 +1,90 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { BlockedHostSummary } from '../core/views/blockedHosts';
+import { BlockedLogWatcher } from './blockedLogWatcher';
+import { createBlockedTree } from './blockedTree';
+import { devContainersAvailable } from './devContainers';
+import { DriftCheck } from './driftCheck';
+import { PlanPanel } from './planPanel';
+import { policyFileOf } from './planReview';
+import { registerCommands } from './registerCommands';
+import { AirlockSession, type SessionState } from './session';
+import { createStatusBar } from './statusBar';
+import { locateWorkspace } from './workspaceLocation';
+
+/** What the extension returns from activate(); used by the integration tests. */
+export interface AirlockApi {
+	state(): SessionState & { blocked: BlockedHostSummary[]; readOnly: boolean; hostPath?: string };
+	checkDrift(): Promise<unknown>;
+}
+
+/** Edits to these files re-run the drift check and refresh an open review. */
+const WATCHED = '{.devcontainer/airlock.yaml,.devcontainer/devcontainer.json,.devcontainer.json}';
+const DEBOUNCE_MS = 300;
+
+export function activate(context: vscode.ExtensionContext): AirlockApi {
+	const location = locateWorkspace(context.extension);
+	const session = new AirlockSession(context, location);
+	context.subscriptions.push(session, ...registerCommands(session));
+
+	const setContext = (key: string, value: unknown): Thenable<unknown> => vscode.commands.executeCommand('setContext', key, value);
+	const updatePolicyContext = (): void => {
+		const folder = session.hostPath ?? (location?.kind === 'inside-container' ? location.localPath : undefined);
+		void setContext('airlock.hasPolicy', folder !== undefined && fs.existsSync(policyFileOf(folder)));
+	};
+	void setContext('airlock.readOnly', session.readOnly);
+	void setContext('airlock.devContainersAvailable', devContainersAvailable());
+	context.subscriptions.push(vscode.extensions.onDidChange(() => void setContext('airlock.devContainersAvailable', devContainersAvailable())));
+	updatePolicyContext();
+
+	const tree = createBlockedTree(session);
+	context.subscriptions.push(tree.disposable, createStatusBar(session));
+
+	session.output.info(describeLocation(session));
+	const drift = new DriftCheck(session);
+	if (session.hostPath) {
+		// The follower says when a container appears; that is when its live policy can be compared.
+		const watcher = new BlockedLogWatcher(session, () => void drift.run({ notify: true }));
+		context.subscriptions.push(watcher);
+		watcher.start();
+		void drift.run({ notify: true });
+	}
+
+	if (location) {
+		const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(location.folder, WATCHED));
+		let timer: NodeJS.Timeout | undefined;
+		const changed = (): void => {
+			clearTimeout(timer);
+			timer = setTimeout(() => {
+				updatePolicyContext();
+				PlanPanel.refreshIfOpen();
+				void drift.run({ notify: true });
+			}, DEBOUNCE_MS);
+		};
+		context.subscriptions.push(files, files.onDidChange(changed), files.onDidCreate(changed), files.onDidDelete(changed), { dispose: () => clearTimeout(timer) });
+	}
+
+	return {
+		state: () => ({ ...session.state, blocked: session.blocked.list(), readOnly: session.readOnly, ...(session.hostPath ? { hostPath: session.hostPath } : {}) }),
+		checkDrift: () => drift.run({ notify: false }),
+	};
+}
+
+function describeLocation(session: AirlockSession): string {
+	const location = session.location;
+	if (!location) {
+		return 'Airlock: no folder is open.';
+	}
+	switch (location.kind) {
+		case 'host':
+			return `Airlock: watching ${location.hostPath} (host side: approvals and live apply enabled).`;
+		case 'inside-container':
+			return `Airlock: running inside the container for ${location.localPath}: read-only; approvals happen on the host.`;
+		default:
+			return `Airlock: ${location.why}; approvals are disabled in this window.`;
+	}
+}
+
+export function deactivate(): void {
+	// Everything is in context.subscriptions.
+}

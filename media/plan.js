@@ -1,0 +1,148 @@
+// The plan review webview. Renders the model the extension posts (core/views/planView.ts) with
+// DOM calls only (no innerHTML), so host names and reasons from the repository are inert text.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import '@vscode-elements/elements/dist/vscode-divider/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+
+(function () {
+	const vscode = acquireVsCodeApi();
+	const app = /** @type {HTMLElement} */ (document.getElementById('app'));
+
+	/** Creates an element with attributes and children (strings become text nodes). */
+	function h(tag, attrs, ...children) {
+		const el = document.createElement(tag);
+		for (const [key, value] of Object.entries(attrs || {})) {
+			if (value === undefined || value === null || value === false) {
+				continue;
+			}
+			if (key.startsWith('on')) {
+				el.addEventListener(key.slice(2), value);
+			} else if (value === true) {
+				el.setAttribute(key, '');
+			} else {
+				el.setAttribute(key, String(value));
+			}
+		}
+		for (const child of children.flat()) {
+			if (child === undefined || child === null || child === false) {
+				continue;
+			}
+			el.append(typeof child === 'string' ? document.createTextNode(child) : child);
+		}
+		return el;
+	}
+
+	function icon(name, label) {
+		return h('span', { class: `codicon codicon-${name}`, 'aria-hidden': label ? undefined : 'true', role: label ? 'img' : undefined, 'aria-label': label });
+	}
+
+	const CHANGE_TEXT = { added: 'new', changed: 'changed', removed: 'removed' };
+
+	function rowView(row, focusHost) {
+		const badges = [];
+		if (CHANGE_TEXT[row.change]) {
+			badges.push(h('span', { class: `change change-${row.change}` }, CHANGE_TEXT[row.change]));
+		}
+		if (row.wildcard) {
+			badges.push(h('span', { class: 'tag' }, 'wildcard'));
+		}
+		const details = [];
+		if (row.changeDetails.length > 0) {
+			details.push(h('div', { class: 'detail change-details' }, row.changeDetails.join('; ')));
+		}
+		for (const reason of row.reasons) {
+			details.push(h('div', { class: 'detail reason' }, icon('info'), ' ', reason));
+		}
+		if (row.alsoFrom.length > 0) {
+			details.push(h('div', { class: 'detail also' }, `also from ${row.alsoFrom.join(', ')}`));
+		}
+		if (row.folded.length > 0) {
+			details.push(h('div', { class: 'detail folded' }, `covers ${row.folded.join(', ')}`));
+		}
+		for (const risk of row.risks) {
+			details.push(h('div', { class: 'detail risk', 'data-kind': risk.kind }, icon('warning', 'risk'), ' ', risk.message));
+		}
+		return h(
+			'li',
+			{ class: `row row-${row.change}${row.host === focusHost ? ' focus' : ''}`, 'data-host': row.host, tabindex: '0', 'aria-label': `${row.display}, ports ${row.ports}${CHANGE_TEXT[row.change] ? ', ' + CHANGE_TEXT[row.change] : ''}${row.risks.length ? `, ${row.risks.length} risk notes` : ''}` },
+			h('div', { class: 'row-head' }, h('span', { class: 'host' }, row.display), h('span', { class: 'ports' }, row.ports), ...badges),
+			...details,
+		);
+	}
+
+	function groupView(group, focusHost) {
+		const hasNews = group.rows.some((r) => r.change !== 'unchanged' || r.host === focusHost);
+		const collapsible = h('vscode-collapsible', { heading: `${group.title} (${group.rows.length})`, description: group.description, open: hasNews || group.source === 'project' || group.source === 'user', 'data-source': group.source });
+		collapsible.append(h('ul', { class: 'rows', role: 'list' }, group.rows.map((r) => rowView(r, focusHost))));
+		return collapsible;
+	}
+
+	function render(message) {
+		const { view, readOnly, busy, focusHost } = message;
+		const header = h(
+			'header',
+			{},
+			h('h1', {}, icon('shield'), ' Airlock egress plan'),
+			h('p', { class: `headline state-${view.state}`, id: 'headline' }, view.headline),
+			h(
+				'dl',
+				{ class: 'facts' },
+				h('dt', {}, 'Mode'),
+				h('dd', { id: 'mode' }, view.modeChange ? `${view.modeChange.from} → ${view.modeChange.to}` : view.mode),
+				h('dt', {}, 'Hosts'),
+				h('dd', {}, `${view.counts.hosts} (${view.counts.risky} with risk notes)`),
+				h('dt', {}, 'Plan hash'),
+				h('dd', { class: 'hash', id: 'hash' }, view.hash),
+				view.approvedHash ? [h('dt', {}, 'Approved'), h('dd', { class: 'hash' }, `${view.approvedHash}${view.approvedBy ? ` by ${view.approvedBy}` : ''}${view.approvedAt ? ` at ${view.approvedAt}` : ''}`)] : [],
+			),
+		);
+		const notes = view.notes.length > 0 ? h('section', { class: 'notes', 'aria-label': 'Notes' }, view.notes.map((n) => h('p', {}, icon('info'), ' ', n))) : null;
+		const groups = h('section', { class: 'groups', 'aria-label': 'Hosts by source' }, view.groups.map((g) => groupView(g, focusHost)));
+		let actions;
+		if (readOnly) {
+			actions = h('p', { class: 'read-only', role: 'note' }, icon('lock'), ' Read-only inside the container: approvals happen on the host, where the container cannot change them. Reopen the folder locally to approve.');
+		} else {
+			const approve = h('vscode-button', { id: 'approve', disabled: busy || view.state === 'approved', onclick: () => send({ type: 'approve', hash: view.hash }) }, view.state === 'approved' ? 'Approved' : 'Approve');
+			const reject = h('vscode-button', { id: 'reject', secondary: true, disabled: busy || view.state === 'approved', onclick: () => send({ type: 'reject' }) }, 'Reject');
+			const open = h('vscode-button', { id: 'open-policy', secondary: true, onclick: () => send({ type: 'openPolicy' }) }, 'Open Policy File');
+			actions = h('div', { class: 'actions' }, approve, reject, open, busy ? h('vscode-progress-ring', { 'aria-label': 'Applying' }) : null);
+		}
+		app.replaceChildren(header, notes || '', h('vscode-divider', {}), groups, h('vscode-divider', {}), actions);
+		const focused = focusHost ? [...app.querySelectorAll('li[data-host]')].find((li) => li.getAttribute('data-host') === focusHost) : undefined;
+		if (focused) {
+			focused.scrollIntoView({ block: 'center' });
+			/** @type {HTMLElement} */ (focused).focus();
+		}
+		vscode.setState(message);
+	}
+
+	function renderError(message) {
+		const children = [h('h1', {}, icon('error'), ' The plan cannot be shown'), h('p', { class: 'error', id: 'error', role: 'alert' }, message.message)];
+		if (message.problem) {
+			const p = message.problem;
+			children.push(h('vscode-button', { id: 'open-problem', onclick: () => send({ type: 'openProblem', file: p.file, line: p.line, column: p.column }) }, `Open ${p.file.split('/').pop()}:${p.line}:${p.column}`));
+		}
+		app.replaceChildren(...children);
+	}
+
+	function send(message) {
+		vscode.postMessage(message);
+	}
+
+	window.addEventListener('message', (event) => {
+		const message = event.data;
+		if (message.type === 'plan') {
+			render(message);
+		} else if (message.type === 'error') {
+			renderError(message);
+		}
+	});
+
+	const previous = vscode.getState();
+	if (previous && previous.type === 'plan') {
+		render(previous);
+	}
+	send({ type: 'ready' });
+})();
