@@ -74,8 +74,13 @@ export function presetsDirectory(): string {
 
 /** Names of the presets in `dir`, sorted. */
 export function listPresets(dir: string = presetsDirectory()): string[] {
-	return fs
-		.readdirSync(dir, { withFileTypes: true })
+	let entries: fs.Dirent[];
+	try {
+		entries = fs.readdirSync(dir, { withFileTypes: true });
+	} catch (err) {
+		throw new Error(`cannot read the presets folder ${dir}: ${(err as Error).message}; reinstall Airlock, or point it at a folder of preset files`);
+	}
+	return entries
 		.filter((e) => e.isFile() && e.name.endsWith('.yaml'))
 		.map((e) => e.name.slice(0, -'.yaml'.length))
 		.filter((n) => PRESET_NAME_PATTERN.test(n))

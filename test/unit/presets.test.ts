@@ -188,6 +188,12 @@ describe('presets: loading and errors', () => {
 		assert.deepEqual(listPresets(dir), ['alpha', 'zeta']);
 	});
 
+	it('a missing presets folder is a clear error naming the folder', () => {
+		const missing = path.join(dir, 'no-such-folder');
+		assert.throws(() => listPresets(missing), new RegExp(`cannot read the presets folder ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOENT`));
+		assert.throws(() => loadPreset('npm', missing), /cannot read the presets folder/);
+	});
+
 	it('an unknown preset names the known ones', () => {
 		write('npm', good('npm'));
 		write('pypi', good('pypi'));
