@@ -14,12 +14,16 @@
 # INPUT stays open: inbound connections (a dev server published by Docker) are not egress.
 
 # Which iptables backend Docker used for this namespace's nat rules; we use the same one, so
-# the tables stay in one backend. Prints "nft" or "legacy".
+# the tables stay in one backend. Prints "nft", "legacy" or "default". nft is checked first:
+# merely listing the legacy tables creates them (and "legacy tables present" warnings).
 airlock_fw_backend() {
-	if command -v iptables-legacy-save >/dev/null 2>&1 &&
+	if command -v iptables-nft-save >/dev/null 2>&1 &&
+		iptables-nft-save -t nat 2>/dev/null | grep -q 'DOCKER_OUTPUT'; then
+		echo nft
+	elif command -v iptables-legacy-save >/dev/null 2>&1 &&
 		iptables-legacy-save -t nat 2>/dev/null | grep -q 'DOCKER_OUTPUT'; then
 		echo legacy
-	elif command -v iptables-nft-save >/dev/null 2>&1; then
+	elif command -v iptables-nft-restore >/dev/null 2>&1; then
 		echo nft
 	else
 		echo default

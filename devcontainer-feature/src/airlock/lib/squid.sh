@@ -92,9 +92,9 @@ acl private_dst dst $AIRLOCK_PRIVATE_V4 $AIRLOCK_PRIVATE_V6
 acl web_names dstdomain -n "$dir/web.names"
 acl web_apex dstdomain -n "$dir/web.apex"
 acl web_host all-of web_names !web_apex
-acl web_ok any-of web_connect web_plain
 acl web_connect all-of CONNECT port_443 web_host
 acl web_plain all-of !CONNECT http_scheme port_80 web_host
+acl web_ok any-of web_connect web_plain
 CONF
 		local any_host='web_host' any_ok='web_ok'
 		for port in "${ports[@]}"; do
@@ -112,30 +112,38 @@ CONF
 acl allowlisted_host any-of $any_host
 acl allowlisted_request any-of $any_ok
 
-# Each deny names its rule: the error page (deny_info) and the log's rule note agree.
-deny_info AIRLOCK_OTHER manager
-deny_info AIRLOCK_IP_LITERAL ip_literal
-deny_info AIRLOCK_NOT_ALLOWLISTED allowlisted_host
-deny_info AIRLOCK_METHOD_NOT_ALLOWED http_scheme
-deny_info AIRLOCK_PORT_NOT_ALLOWED allowlisted_request
-deny_info AIRLOCK_PRIVATE_DESTINATION private_dst
-deny_info AIRLOCK_OTHER all
+# Each deny line ends with a rule_* marker ACL (always true), so deny_info picks the page for
+# that rule: deny_info keys on the last ACL of the denying line.
+acl rule_ip_literal src all
+acl rule_not_allowlisted src all
+acl rule_port_not_allowed src all
+acl rule_method_not_allowed src all
+acl rule_private_destination src all
+acl rule_other src all
+acl has_request has request
+acl has_port port 1-65535
+deny_info AIRLOCK_IP_LITERAL rule_ip_literal
+deny_info AIRLOCK_NOT_ALLOWLISTED rule_not_allowlisted
+deny_info AIRLOCK_PORT_NOT_ALLOWED rule_port_not_allowed
+deny_info AIRLOCK_METHOD_NOT_ALLOWED rule_method_not_allowed
+deny_info AIRLOCK_PRIVATE_DESTINATION rule_private_destination
+deny_info AIRLOCK_OTHER rule_other
 
 CONF
 		if [ "$mode" = audit ]; then
 			# Audit: let policy denials through and log them; IP literals and private
 			# destinations stay denied, as in enforce mode.
 			cat <<'CONF'
-http_access deny manager
-http_access deny ip_literal
-http_access deny private_dst
+http_access deny manager rule_other
+http_access deny ip_literal rule_ip_literal
+http_access deny private_dst rule_private_destination
 http_access allow all
 
 note rule ip-literal ip_literal
 note rule private-destination private_dst
 note rule not-allowlisted !allowlisted_host
 note rule port-not-allowed CONNECT !allowlisted_request
-note rule method-not-allowed !http_scheme
+note rule method-not-allowed !CONNECT !http_scheme
 note rule port-not-allowed !allowlisted_request
 note rule allowlisted all
 note verdict allow allowlisted_request !private_dst
@@ -147,22 +155,22 @@ note enforced true all
 CONF
 		else
 			cat <<'CONF'
-http_access deny manager
-http_access deny ip_literal
-http_access deny !allowlisted_host
-http_access deny CONNECT !allowlisted_request
-http_access deny !http_scheme
-http_access deny !allowlisted_request
-http_access deny private_dst
+http_access deny manager rule_other
+http_access deny ip_literal rule_ip_literal
+http_access deny !allowlisted_host rule_not_allowlisted
+http_access deny CONNECT !allowlisted_request rule_port_not_allowed
+http_access deny !CONNECT !http_scheme rule_method_not_allowed
+http_access deny !allowlisted_request rule_port_not_allowed
+http_access deny private_dst rule_private_destination
 http_access allow allowlisted_request
-http_access deny all
+http_access deny all rule_other
 
 # First matching value wins; the dst check is reached only for allowlisted requests, which
 # http_access has already resolved.
 note rule ip-literal ip_literal
 note rule not-allowlisted !allowlisted_host
 note rule port-not-allowed CONNECT !allowlisted_request
-note rule method-not-allowed !http_scheme
+note rule method-not-allowed !CONNECT !http_scheme
 note rule port-not-allowed !allowlisted_request
 note rule private-destination private_dst
 note rule allowlisted all
@@ -174,8 +182,9 @@ CONF
 		cat <<CONF
 
 # One JSON object per line (docs/architecture.md §3); %" escapes quotes, backslashes and CR/LF/TAB.
-logformat airlock_json {"time":%ts.%03tu,"client":"%">a","method":"%">rm","host":"%">rd","port":%0>rP,"verdict":"%{verdict}note","enforced":%{enforced}note,"rule":"%{rule}note","status":%03>Hs,"bytes":%<st}
-access_log stdio:$AIRLOCK_ACCESS_LOG logformat=airlock_json
+logformat airlock_json {"time":%ts.%03tu,"client":"%">a","method":"%">rm","host":"%">rd","port":%>rP,"verdict":"%{verdict}note","enforced":%{enforced}note,"rule":"%{rule}note","status":%>Hs,"bytes":%<st}
+# Connections that never sent a parsable request are not logged: no host or port to show.
+access_log stdio:$AIRLOCK_ACCESS_LOG logformat=airlock_json has_request has_port
 CONF
 	} >"$dir/squid.conf"
 }
