@@ -123,11 +123,11 @@ const PUBLISH: readonly DomainRisk[] = [
 		rule(d, 'exact', 'publish', publishTo('an image pushed here reaches everyone who pulls it'))),
 	rule('pkg.dev', 'subtree', 'publish', publishTo('an artifact pushed to Artifact Registry reaches everyone who pulls it')),
 	...['github.com', 'api.github.com', 'uploads.github.com'].map((d) =>
-		rule(d, 'exact', 'publish', publishTo('pushes, releases, gists and issues there are public to anyone the repository is'))),
+		rule(d, 'exact', 'publish', publishTo('pushes, releases, gists and issues reach everyone who can see the repository'))),
 	...['marketplace.visualstudio.com', 'open-vsx.org'].map((d) => rule(d, 'exact', 'publish', publishTo('an extension published here reaches everyone who installs it'))),
 	...['hex.pm', 'pub.dev', 'packagist.org', 'galaxy.ansible.com', 'api.anaconda.org'].map((d) =>
 		rule(d, 'exact', 'publish', publishTo('a package published here reaches everyone who installs it'))),
-	rule('huggingface.co', 'exact', 'publish', publishTo('models and datasets pushed here are public to anyone the repository is')),
+	rule('huggingface.co', 'exact', 'publish', publishTo('models and datasets pushed here reach everyone who can see the repository')),
 ];
 
 const DOMAIN_RISKS: readonly DomainRisk[] = [...USER_CONTENT, ...PASTE, ...OBJECT_STORAGE, ...TUNNELS, ...PUBLISH];
