@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
 	CANONICAL_HOST_PATTERN,
 	HostProblemCode,
@@ -452,6 +454,25 @@ describe('hostname: checkRuleText (the canonical HOST and HOST:PORT lines)', () 
 	it('rejects rules that are not canonical or not valid', () => {
 		for (const rule of ['GitHub.com', 'github.com.', 'github.com:022', 'github.com:0', 'github.com:65536', 'github.com:', 'github.com:2:2', 'localhost:22', '*.com', '127.0.0.1:22', 'a b.com', '']) {
 			assert.equal(checkRuleText(rule).ok, false, rule);
+		}
+	});
+});
+
+describe('hostname: docs/policy-grammar.md', () => {
+	it('shows, for every rejected example, exactly the message checkHost gives', () => {
+		const doc = readFileSync(join(resolve(__dirname, '..', '..', '..'), 'docs', 'policy-grammar.md'), 'utf8');
+		const table = /<!-- host-grammar-table:start -->\n([\s\S]*?)<!-- host-grammar-table:end -->/.exec(doc);
+		assert.ok(table, 'the table markers are missing');
+		const rows = table[1].split('\n').filter((line) => /^\| .* \| `/.test(line));
+		assert.ok(rows.length >= 60, `only ${rows.length} example rows`);
+		for (const row of rows) {
+			// Cells are separated by ' | '; a literal '|' inside a cell is written '\|'.
+			const cells = row.slice(2, -2).split(/ (?<!\\)\| /).map((c) => c.replace(/\\\|/g, '|'));
+			assert.equal(cells.length, 3, row);
+			const code = /^`(.*)`$/.exec(cells[1]);
+			assert.ok(code, row);
+			const entry = code[1].startsWith('"') ? (JSON.parse(code[1]) as string) : code[1];
+			assert.equal(rejected(entry).message, cells[2], row);
 		}
 	});
 });
