@@ -204,7 +204,8 @@ export function parsePresetText(text: string, file: string, expectedName?: strin
 	reportDuplicates(hosts, problemAt, lineCounter);
 
 	if (problems.length > 0 || name === undefined || description === undefined) {
-		throw new InvalidInputError(problems);
+		// In file order, so the list reads top to bottom like the file.
+		throw new InvalidInputError([...problems].sort((a, b) => a.line - b.line || a.column - b.column));
 	}
 	return { name, description, hosts, file: path.resolve(file) };
 }

@@ -275,6 +275,7 @@ describe('presets: loading and errors', () => {
 			'',
 		].join('\n'));
 		const err = problemsOf(() => loadPreset('dup', dir));
+		assert.equal(err.problems[0].file, path.relative(process.cwd(), path.join(dir, 'dup.yaml')).startsWith('..') ? path.join(dir, 'dup.yaml') : path.relative(process.cwd(), path.join(dir, 'dup.yaml')));
 		assert.equal(err.problems.length, 1);
 		assert.equal(err.problems[0].line, 11);
 		assert.equal(err.problems[0].column, 11);
@@ -286,11 +287,14 @@ describe('presets: loading and errors', () => {
 			'name: other', 'description: m', 'owner: someone', 'hosts:',
 			'  - host: a.example.com', '    ports: [70000]', '    source: https://example.com', '    reason: port out of range',
 			'  - host: b.example.com', '    source: https://example.com', '    reason: r', '    note: extra',
+			'  - host: c.example.com', '    source: https://example.com', '    reason: valid',
+			'  - host: c.example.com', '    source: https://example.com', '    reason: a duplicate, found last but reported in file order',
+			'  - host: d.example.com', '    source: https://example.com', '    reason: r', '    extra: after the duplicate',
 			'',
 		].join('\n'));
 		const err = problemsOf(() => loadPreset('mixed', dir));
 		const lines = err.problems.map((p) => p.line);
-		assert.deepEqual(lines, [1, 3, 6, 12]);
+		assert.deepEqual(lines, [1, 3, 6, 12, 16, 22]);
 		assert.match(err.problems[0].message, /named "other" but its file is mixed\.yaml/);
 		assert.match(err.problems[1].message, /unknown key "owner"/);
 		assert.match(err.problems[3].message, /unknown key "note"/);
