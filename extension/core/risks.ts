@@ -206,7 +206,7 @@ function wildcardNotes(host: string, base: string): RiskNote[] {
 	if (provider !== undefined) {
 		return [{
 			kind: 'broad-wildcard',
-			message: `${host} allows every name under ${base}, where ${provider} hands out names to any customer: this allows servers anyone can set up`,
+			message: `${host} allows every name under ${base}, which ${provider} shares among its customers and users: any of them can serve content there`,
 		}];
 	}
 	return [{ kind: 'broad-wildcard', message: `${host} allows every name under ${base}, including names created after this review` }];
