@@ -29,7 +29,10 @@ export interface HostAccepted {
 
 export interface HostRejected {
 	ok: false;
-	/** What is wrong, naming the offending part. */
+	/**
+	 * What is wrong, naming the offending part. It does not repeat the whole entry: the caller
+	 * shows it, e.g. `"x.com:22": contains a port (":22")`.
+	 */
 	message: string;
 	/** What to do instead. */
 	hint: string;
@@ -363,47 +366,46 @@ const IP_HINT = 'IP addresses are never allowed; list the host names the service
 
 /** URL pieces, IP literals, ranges and ports: entries that are more (or other) than a host name. */
 function findNotAHost(raw: string): HostRejected | undefined {
-	const q = quoteForMessage(raw);
 	const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(raw);
 	if (scheme) {
 		const rest = raw.slice(scheme[0].length).split(/[/?#]/)[0];
 		const bare = rest.slice(rest.lastIndexOf('@') + 1).replace(/:[0-9]*$/, '');
-		return reject('url-scheme', `${q} is a URL (scheme ${quoteForMessage(scheme[0])}); an entry is a host name only`, `write just the host: ${bare || 'api.example.com'}`, 0);
+		return reject('url-scheme', `is a URL (scheme ${quoteForMessage(scheme[0])}); an entry is a host name only`, `write just the host: ${bare || 'api.example.com'}`, 0);
 	}
 	const at = raw.indexOf('@');
 	if (at >= 0) {
-		return reject('userinfo', `${q} contains user information before '@'`, `write just the host after '@' (${raw.slice(at + 1) || 'api.example.com'}); credentials never belong in an allowlist`, at);
+		return reject('userinfo', `contains user information before '@'`, `write just the host after '@' (${raw.slice(at + 1) || 'api.example.com'}); credentials never belong in an allowlist`, at);
 	}
 	const colons = raw.split(':').length - 1;
 	if (colons >= 2 || (raw.startsWith('[') && colons >= 1)) {
 		const zone = raw.indexOf('%');
 		const what = zone >= 0 ? 'an IPv6 address literal with a zone id' : 'an IPv6 address literal';
-		return reject('ipv6', `${q} is ${what}`, IP_HINT, 0);
+		return reject('ipv6', `is ${what}`, IP_HINT, 0);
 	}
 	const slash = raw.indexOf('/');
 	if (slash >= 0) {
 		const before = raw.slice(0, slash);
 		if (looksLikeIpv4(before)) {
-			return reject('cidr', `${q} is an address range (CIDR)`, IP_HINT, 0);
+			return reject('cidr', `is an address range (CIDR)`, IP_HINT, 0);
 		}
-		return reject('path', `${q} contains a path (${quoteForMessage(raw.slice(slash))})`, `write just the host: ${before || 'api.example.com'}; Airlock allows whole hosts, not paths`, slash);
+		return reject('path', `contains a path (${quoteForMessage(raw.slice(slash))})`, `write just the host: ${before || 'api.example.com'}; Airlock allows whole hosts, not paths`, slash);
 	}
 	const question = raw.indexOf('?');
 	if (question >= 0) {
-		return reject('query', `${q} contains a query (${quoteForMessage(raw.slice(question))})`, `write just the host: ${raw.slice(0, question) || 'api.example.com'}`, question);
+		return reject('query', `contains a query (${quoteForMessage(raw.slice(question))})`, `write just the host: ${raw.slice(0, question) || 'api.example.com'}`, question);
 	}
 	const hash = raw.indexOf('#');
 	if (hash >= 0) {
-		return reject('fragment', `${q} contains a fragment or comment (${quoteForMessage(raw.slice(hash))})`, `write just the host: ${raw.slice(0, hash) || 'api.example.com'}; put notes in the entry's reason`, hash);
+		return reject('fragment', `contains a fragment or comment (${quoteForMessage(raw.slice(hash))})`, `write just the host: ${raw.slice(0, hash) || 'api.example.com'}; put notes in the entry's reason`, hash);
 	}
 	const dash = raw.indexOf('-');
 	if (dash > 0 && looksLikeIpv4(raw.slice(0, dash)) && looksLikeIpv4(raw.slice(dash + 1))) {
-		return reject('ip-range', `${q} is an address range`, IP_HINT, 0);
+		return reject('ip-range', `is an address range`, IP_HINT, 0);
 	}
 	const colon = raw.indexOf(':');
 	const hostPart = colon >= 0 ? raw.slice(0, colon) : raw;
 	if (looksLikeIpv4(hostPart)) {
-		return reject('ipv4', `${quoteForMessage(hostPart)} is an IPv4 address literal (${ipv4Form(hostPart)})`, IP_HINT, 0);
+		return reject('ipv4', `is an IPv4 address literal (${ipv4Form(hostPart)})`, IP_HINT, 0);
 	}
 	if (colon >= 0) {
 		const port = raw.slice(colon + 1);
@@ -411,26 +413,25 @@ function findNotAHost(raw: string): HostRejected | undefined {
 		// YAML reads a plain scalar starting with '*' as an alias, so the example quotes it.
 		const yamlHost = host.startsWith('*') ? `"${host}"` : host;
 		if (/^[0-9]+$/.test(port)) {
-			return reject('port', `${q} contains a port (":${port}")`, `write {host: ${yamlHost}, ports: [${Number(port)}]}; without ports an entry allows the web ports 80 and 443`, colon);
+			return reject('port', `contains a port (":${port}")`, `write {host: ${yamlHost}, ports: [${Number(port)}]}; without ports an entry allows the web ports 80 and 443`, colon);
 		}
-		return reject('syntax-character', `${q} contains ':' at column ${colon + 1}`, `write just the host (${host}); ports go in "ports: [...]"`, colon);
+		return reject('syntax-character', `contains ':' at column ${colon + 1}`, `write just the host (${host}); ports go in "ports: [...]"`, colon);
 	}
 	return undefined;
 }
 
 function findWildcardProblem(raw: string): HostRejected | undefined {
-	const q = quoteForMessage(raw);
 	if (!raw.includes('*')) {
 		return undefined;
 	}
 	if (/^\*\.?$/.test(raw)) {
-		return reject('wildcard', `${q} alone would allow every host`, 'list the hosts you need, or *.example.com for the subdomains of one domain', 0);
+		return reject('wildcard', `is a bare '*', which would allow every host`, 'list the hosts you need, or *.example.com for the subdomains of one domain', 0);
 	}
 	const first = raw.indexOf('*');
 	const double = raw.indexOf('**');
 	if (double >= 0) {
 		const rest = raw.replace(/^[*.]+/, '').replace(/\*/g, '') || 'example.com';
-		return reject('wildcard', `${q} contains '**'; a wildcard is one '*' label`, `write *.${rest}: one leading "*." matches subdomains at any depth`, double);
+		return reject('wildcard', `contains '**'; a wildcard is one '*' label`, `write *.${rest}: one leading "*." matches subdomains at any depth`, double);
 	}
 	// The one allowed form: '*.' at the start and no other '*'.
 	const second = raw.startsWith('*.') ? raw.indexOf('*', 1) : first;
@@ -443,15 +444,15 @@ function findWildcardProblem(raw: string): HostRejected | undefined {
 	if (label !== '*') {
 		const rest = labelStart === 0 && label.startsWith('*') ? raw.slice(1) : raw.slice(labelEnd + 1);
 		const fix = rest.replace(/\*/g, '').replace(/^\.+/, '') || 'example.com';
-		return reject('wildcard', `${q} has '*' inside the label ${quoteForMessage(label)}; '*' must be a whole label`, `write *.${fix} to match subdomains, or list the exact hosts`, second);
+		return reject('wildcard', `has '*' inside the label ${quoteForMessage(label)}; '*' must be a whole label`, `write *.${fix} to match subdomains, or list the exact hosts`, second);
 	}
 	if (raw.startsWith('*.')) {
-		return reject('wildcard', `${q} has more than one wildcard label`, 'use a single leading "*." label; it already matches subdomains at any depth', second);
+		return reject('wildcard', `has more than one wildcard label`, 'use a single leading "*." label; it already matches subdomains at any depth', second);
 	}
 	const after = raw.slice(labelEnd + 1).toLowerCase();
 	const afterIsSuffix = after === '' || getPublicSuffix(after, SUFFIX_OPTIONS) === after;
 	const fix = afterIsSuffix ? 'list the exact hosts you need' : `write *.${after} to match every subdomain, or list the exact hosts`;
-	return reject('wildcard', `${q} has a wildcard in the middle; '*' is allowed only as the whole first label`, fix, second);
+	return reject('wildcard', `has a wildcard in the middle; '*' is allowed only as the whole first label`, fix, second);
 }
 
 /** The Public Suffix List including its private section (github.io, herokuapp.com, ...). */
@@ -460,7 +461,6 @@ const SUFFIX_OPTIONS = { allowPrivateDomains: true, extractHostname: false, dete
 const QUOTES = new Set(["'", '"', '`']);
 
 function findBadAsciiCharacter(raw: string): HostRejected | undefined {
-	const q = quoteForMessage(raw);
 	for (let i = 0; i < raw.length; i++) {
 		const ch = raw[i];
 		if (/[A-Za-z0-9.*-]/.test(ch)) {
@@ -468,51 +468,51 @@ function findBadAsciiCharacter(raw: string): HostRejected | undefined {
 		}
 		const at = `at column ${i + 1}`;
 		if (QUOTES.has(ch)) {
-			return reject('quote', `${q} contains the quote character ${ch} ${at}`, 'remove the quotes from inside the value (YAML quotes around the whole value are fine)', i);
+			return reject('quote', `contains the quote character ${ch} ${at}`, 'remove the quotes from inside the value (YAML quotes around the whole value are fine)', i);
 		}
 		if (ch === '%') {
-			return reject('percent', `${q} contains '%' ${at}; percent-encoding is not allowed in host names`, PLAIN_HINT, i);
+			return reject('percent', `contains '%' ${at}; percent-encoding is not allowed in host names`, PLAIN_HINT, i);
 		}
 		if (ch === '\\') {
-			return reject('backslash', `${q} contains a backslash ${at}`, `remove it; entries are plain names, not escaped or regular-expression text (${PLAIN_HINT})`, i);
+			return reject('backslash', `contains a backslash ${at}`, `remove it; entries are plain names, not escaped or regular-expression text (${PLAIN_HINT})`, i);
 		}
 		if (ch === '_') {
-			return reject('underscore', `${q} contains '_' ${at}; underscores are not valid in host names (letters, digits and '-' only)`, "check the exact host name; if it really has '_' it is not a web host name the proxy can allow", i);
+			return reject('underscore', `contains '_' ${at}; underscores are not valid in host names (letters, digits and '-' only)`, "check the exact host name; if it really has '_' it is not a web host name the proxy can allow", i);
 		}
-		return reject('syntax-character', `${q} contains '${ch}' ${at}; a host name has only letters, digits, '-' and '.'`, `remove it: patterns, regular expressions and proxy-config syntax are not accepted (${PLAIN_HINT})`, i);
+		return reject('syntax-character', `contains '${ch}' ${at}; a host name has only letters, digits, '-' and '.'`, `remove it: patterns, regular expressions and proxy-config syntax are not accepted (${PLAIN_HINT})`, i);
 	}
 	return undefined;
 }
 
-function checkLabels(host: string, q: string): HostRejected | undefined {
+function checkLabels(host: string): HostRejected | undefined {
 	const labels = host.split('.');
 	let offset = 0;
 	for (let n = 0; n < labels.length; n++) {
 		const label = labels[n];
 		if (label === '') {
-			return reject('empty-label', `${q} has an empty label ('..') at column ${offset + 1}`, 'remove the extra dot', offset);
+			return reject('empty-label', `has an empty label ('..') at column ${offset + 1}`, 'remove the extra dot', offset);
 		}
 		if (label.startsWith('-') || label.endsWith('-')) {
 			const at = label.startsWith('-') ? offset : offset + label.length - 1;
-			return reject('label-hyphen', `${q}: the label ${quoteForMessage(label)} starts or ends with '-'`, 'check the host name; labels start and end with a letter or digit', at);
+			return reject('label-hyphen', `the label ${quoteForMessage(label)} starts or ends with '-'`, 'check the host name; labels start and end with a letter or digit', at);
 		}
 		if (label.length > MAX_LABEL_LENGTH) {
-			return reject('label-too-long', `${q}: the label starting at column ${offset + 1} is ${label.length} characters; the limit is ${MAX_LABEL_LENGTH}`, 'check the host name; DNS labels are at most 63 characters', offset + MAX_LABEL_LENGTH);
+			return reject('label-too-long', `the label starting at column ${offset + 1} is ${label.length} characters; the limit is ${MAX_LABEL_LENGTH}`, 'check the host name; DNS labels are at most 63 characters', offset + MAX_LABEL_LENGTH);
 		}
 		offset += label.length + 1;
 	}
 	const top = labels[labels.length - 1];
 	if (!TOP_LABEL_FIRST_CHARACTERS.includes(top[0])) {
-		return reject('numeric-tld', `${q}: the last label ${quoteForMessage(top)} does not start with a letter; URL parsers read a numeric last label as an IPv4 address`, 'write the full host name ending in its real top-level domain (e.g. .com)', host.length - top.length);
+		return reject('numeric-tld', `the last label ${quoteForMessage(top)} does not start with a letter; URL parsers read a numeric last label as an IPv4 address`, 'write the full host name ending in its real top-level domain (e.g. .com)', host.length - top.length);
 	}
 	if (labels.length < 2) {
-		return reject('single-label', `${q} is a single label; a host needs at least two (name.tld)`, 'write the fully qualified name, e.g. intranet.example.com; single-label names resolve only inside a local network', 0);
+		return reject('single-label', `is a single label; a host needs at least two (name.tld)`, 'write the fully qualified name, e.g. intranet.example.com; single-label names resolve only inside a local network', 0);
 	}
 	return undefined;
 }
 
 /** `host` without `*.`; every `xn--` label must decode and encode back to itself. */
-function checkALabels(host: string, q: string): { unicode?: string; problem?: HostRejected } {
+function checkALabels(host: string): { unicode?: string; problem?: HostRejected } {
 	let hasALabel = false;
 	let offset = 0;
 	for (const label of host.split('.')) {
@@ -521,7 +521,7 @@ function checkALabels(host: string, q: string): { unicode?: string; problem?: Ho
 			const decoded = domainToUnicode(label);
 			const valid = decoded !== '' && decoded !== label && !decoded.includes('.') && /[\u0080-\uffff]/.test(decoded) && domainToASCII(decoded) === label;
 			if (!valid) {
-				return { problem: reject('invalid-punycode', `${q}: the label ${quoteForMessage(label)} is not a valid internationalised (xn--) label`, 'copy the A-label form from a trusted source, e.g. the address bar of a browser', offset) };
+				return { problem: reject('invalid-punycode', `the label ${quoteForMessage(label)} is not a valid internationalised (xn--) label`, 'copy the A-label form from a trusted source, e.g. the address bar of a browser', offset) };
 			}
 		}
 		offset += label.length + 1;
@@ -556,54 +556,53 @@ function checkHostUnsafe(raw: string): HostAccepted | HostRejected {
 	if (early) {
 		return early;
 	}
-	const q = quoteForMessage(raw);
 	if (raw.startsWith('-')) {
-		return reject('leading-hyphen', `${q} starts with '-', which looks like a command-line option`, PLAIN_HINT, 0);
+		return reject('leading-hyphen', `starts with '-', which looks like a command-line option`, PLAIN_HINT, 0);
 	}
 	if (raw.startsWith('.')) {
 		const rest = raw.replace(/^\.+/, '') || 'example.com';
-		return reject('leading-dot', `${q} starts with '.', the proxy's own subdomain syntax`, `write *.${rest} for its subdomains (and ${rest} for the domain itself)`, 0);
+		return reject('leading-dot', `starts with '.', the proxy's own subdomain syntax`, `write *.${rest} for its subdomains (and ${rest} for the domain itself)`, 0);
 	}
 	if (raw.endsWith('..')) {
-		return reject('trailing-dots', `${q} ends with more than one dot`, 'end the name with at most one dot (the dot is removed anyway)', raw.length - 1);
+		return reject('trailing-dots', `ends with more than one dot`, 'end the name with at most one dot (the dot is removed anyway)', raw.length - 1);
 	}
 	if (raw.startsWith('*.') && raw.length > 2 && raw[2] === '.') {
-		return reject('empty-label', `${q} has an empty label after '*.'`, 'remove the extra dot', 2);
+		return reject('empty-label', `has an empty label after '*.'`, 'remove the extra dot', 2);
 	}
 	const host = raw.replace(/\.$/, '').toLowerCase();
 	const wildcard = host.startsWith('*.');
 	const base = wildcard ? host.slice(2) : host;
 	const baseOffset = wildcard ? 2 : 0;
 
-	const labelProblem = checkLabels(base, q);
+	const labelProblem = checkLabels(base);
 	if (labelProblem && labelProblem.code !== 'single-label') {
 		return { ...labelProblem, offset: (labelProblem.offset ?? 0) + baseOffset };
 	}
 	const special = findSpecialName(base);
 	if (special) {
 		const under = base === special.name ? '' : ` (under ${special.name})`;
-		return reject('special-name', `${q} is a special name and is refused: ${special.why}${under}`, 'allow only public internet hosts; local and metadata services must never be reachable through the allowlist', baseOffset);
+		return reject('special-name', `is a special name and is refused: ${special.why}${under}`, 'allow only public internet hosts; local and metadata services must never be reachable through the allowlist', baseOffset);
 	}
 	if (wildcard) {
 		const suffix = getPublicSuffix(base, SUFFIX_OPTIONS);
 		if (suffix === base) {
 			const kind = base.includes('.') ? 'public suffix' : 'top-level domain';
-			return reject('wildcard-public-suffix', `${q} would allow every site under the ${kind} ${quoteForMessage(base)}, which many unrelated owners share`, `list the exact hosts, or a wildcard under one owner's domain (*.yourname.${base})`, 0);
+			return reject('wildcard-public-suffix', `would allow every site under the ${kind} ${quoteForMessage(base)}, which many unrelated owners share`, `list the exact hosts, or a wildcard under one owner's domain (*.yourname.${base})`, 0);
 		}
 	}
 	if (labelProblem) {
 		return labelProblem;
 	}
 	if (host.length > MAX_HOST_LENGTH) {
-		return reject('too-long', `${q} is ${host.length} characters; a host name is at most ${MAX_HOST_LENGTH}`, 'check the entry; DNS names are at most 253 characters', MAX_HOST_LENGTH);
+		return reject('too-long', `is ${host.length} characters; a host name is at most ${MAX_HOST_LENGTH}`, 'check the entry; DNS names are at most 253 characters', MAX_HOST_LENGTH);
 	}
-	const idn = checkALabels(base, q);
+	const idn = checkALabels(base);
 	if (idn.problem) {
 		return { ...idn.problem, offset: (idn.problem.offset ?? 0) + baseOffset };
 	}
 	// The structure is already guaranteed by the checks above; this is the last gate before a config line.
 	if (!CANONICAL_HOST_PATTERN.test(host)) {
-		return reject('syntax-character', `${q} is not a canonical host name`, PLAIN_HINT);
+		return reject('syntax-character', `is not a canonical host name`, PLAIN_HINT);
 	}
 	const accepted: HostAccepted = { ok: true, host, wildcard };
 	if (idn.unicode !== undefined) {
