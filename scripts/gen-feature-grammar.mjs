@@ -5,12 +5,19 @@
 //   node scripts/gen-feature-grammar.mjs           write the file
 //   node scripts/gen-feature-grammar.mjs --stdout  print it (the drift test compares this)
 //   node scripts/gen-feature-grammar.mjs --check   exit 1 when the committed file differs
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outPath = join(root, 'devcontainer-feature', 'src', 'airlock', 'lib', 'grammar.sh');
+
+// Node 22.12-22.17 strip TypeScript types only behind a flag: run again with it.
+if (!process.features.typescript) {
+	const again = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+	process.exit(again.status ?? 1);
+}
 
 // Node loads the .ts source by stripping types and warns that package.json has no "type";
 // that warning is expected here, every other warning still prints.
