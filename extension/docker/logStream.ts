@@ -135,10 +135,11 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 		this.setState({ state: 'stopped' });
 	}
 
-	private setState(change: FollowerStateChange): void {
+	/** Emits changes only; `always` for a fresh start of following (a restart may be too quick to see). */
+	private setState(change: FollowerStateChange, always = false): void {
 		const key = `${change.state}|${change.container?.id ?? ''}|${change.detail ?? ''}`;
 		this.stateNow = change.state;
-		if (key !== this.lastState) {
+		if (always || key !== this.lastState) {
 			this.lastState = key;
 			this.emit('state', change);
 		}
@@ -252,7 +253,7 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 				return 'retry-later';
 			}
 			releases.push(this.own(() => tail.close()));
-			this.setState({ state: 'following', container: { id: container.id, name: container.name } });
+			this.setState({ state: 'following', container: { id: container.id, name: container.name } }, true);
 			void tail.exited.then(() => wakeup.wake('tail-ended'));
 			const reason = await wakeup.promise;
 			// tail ending on its own while the container still runs would otherwise spin.

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import type { CliContext, Command } from '../command';
@@ -28,7 +29,8 @@ interface DevcontainerUpResult {
 
 /** The devcontainer CLI's entry script, from this package's dependencies. */
 export function devcontainerCliPath(): string {
-	return path.join(path.dirname(require.resolve('@devcontainers/cli/package.json')), 'devcontainer.js');
+	// createRequire keeps the bundler from trying to inline the package: we need its file on disk.
+	return path.join(path.dirname(createRequire(__filename).resolve('@devcontainers/cli/package.json')), 'devcontainer.js');
 }
 
 function lastLines(text: string, count: number): string {

@@ -1,0 +1,290 @@
+/*
+ * The CLI commands that talk to the container (up, status, verify, logs, down) and the
+ * ProxyLogFollower, against real Docker engines and the real devcontainer CLI.
+ *
+ * Part 1 runs on a private Docker engine this test starts (its own socket and data root), so
+ * killing and restarting that engine to prove the follower reconnects does not stop anyone
+ * else's containers on the machine's engine. Part 2 builds a workspace with the real Airlock
+ * Feature through `airlock up` on the machine's engine.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import * as esbuild from 'esbuild';
+import { execInContainer } from '../../extension/docker/exec';
+import { ProxyLogFollower, type FollowerState } from '../../extension/docker/logStream';
+import { listWorkspaceContainers } from '../../extension/docker/findContainer';
+import type { ProxyLogEntry } from '../../extension/core/proxyLog';
+
+const REPO = findRepoRoot(__dirname);
+const CLI_BUNDLE = path.join(REPO, 'out', 'e2e-cli', 'cli.js');
+const DEV_IMAGE = 'airlock-test/debian-dev:bookworm';
+const LOG_PATH = '/var/log/airlock/access.log';
+
+function findRepoRoot(start: string): string {
+	for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+		const pkg = path.join(dir, 'package.json');
+		if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'airlock') {
+			return dir;
+		}
+	}
+	throw new Error(`cannot find the airlock repository above ${start}`);
+}
+
+/** Bundles only the CLI (the editor bundle needs files other people are still writing). */
+function buildCliBundle(): void {
+	esbuild.buildSync({
+		entryPoints: [path.join(REPO, 'extension/cli/main.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+		external: ['cpu-features', 'ssh2'], logLevel: 'warning', outfile: CLI_BUNDLE,
+		// jsonc-parser's "main" is a UMD build whose dynamic requires esbuild cannot follow.
+		mainFields: ['module', 'main'],
+	});
+}
+
+interface CliRun {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+function airlock(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliRun> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+		child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+		const timer = setTimeout(() => {
+			child.kill('SIGKILL');
+			reject(new Error(`airlock ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+		}, timeoutMs);
+		child.on('error', reject);
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			resolve({ code, stdout, stderr });
+		});
+	});
+}
+
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: Buffer): string {
+	const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 30, ...(input ? { input } : {}) });
+	if (r.status !== 0) {
+		throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
+	}
+	return r.stdout;
+}
+
+/** Polls `check` until it returns a value; bounded in attempts so a broken run fails, not hangs. */
+async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, attempts = 240, everyMs = 250): Promise<T> {
+	for (let i = 0; i < attempts; i++) {
+		const value = await check();
+		if (value !== undefined && value !== false) {
+			return value;
+		}
+		await new Promise((r) => setTimeout(r, everyMs));
+	}
+	throw new Error(`gave up waiting for ${what}`);
+}
+
+function logLine(host: string, verdict: 'allow' | 'deny', extra: Partial<ProxyLogEntry> = {}): string {
+	return JSON.stringify({
+		time: 1763843000.5, client: '127.0.0.1', method: 'CONNECT', host, port: 443, verdict, enforced: true,
+		rule: verdict === 'allow' ? 'allowlisted' : 'not-allowlisted', status: verdict === 'allow' ? 200 : 403, bytes: verdict === 'allow' ? 1234 : 0, ...extra,
+	});
+}
+
+/** Appends lines to the container's proxy log as the proxy would. */
+async function appendLog(docker: Docker, id: string, lines: string[]): Promise<void> {
+	const r = await execInContainer(docker, id, ['sh', '-c', `mkdir -p /var/log/airlock && cat >> ${LOG_PATH}`], { user: 'root', stdin: lines.map((l) => l + '\n').join('') });
+	assert.equal(r.exitCode, 0, r.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A private Docker engine, so the engine-restart case disturbs nothing else on the machine.
+
+const PRIVATE_ROOT = '/run/airlock-e2e-engine';
+const PRIVATE_SOCKET = `${PRIVATE_ROOT}/docker.sock`;
+const PRIVATE_PIDFILE = `${PRIVATE_ROOT}/dockerd.pid`;
+const PRIVATE_HOST = `unix://${PRIVATE_SOCKET}`;
+
+function privateEnv(): NodeJS.ProcessEnv {
+	return { ...process.env, DOCKER_HOST: PRIVATE_HOST };
+}
+
+function privateEngineAnswers(): boolean {
+	return spawnSync('docker', ['info'], { env: privateEnv(), stdio: 'ignore' }).status === 0;
+}
+
+async function startPrivateEngine(): Promise<void> {
+	if (privateEngineAnswers()) {
+		return;
+	}
+	fs.mkdirSync(PRIVATE_ROOT, { recursive: true });
+	// The same way scripts/setup.sh starts the machine's engine, but on its own socket and data root,
+	// without bridge or iptables changes (its containers use --network none).
+	const child = spawn('dockerd', ['--host', PRIVATE_HOST, '--data-root', '/var/lib/airlock-e2e-engine', '--exec-root', `${PRIVATE_ROOT}/exec`,
+		'--pidfile', PRIVATE_PIDFILE, '--bridge', 'none', '--iptables=false', '--ip6tables=false'],
+	{ detached: true, stdio: ['ignore', fs.openSync('/tmp/airlock-e2e-dockerd.log', 'a'), fs.openSync('/tmp/airlock-e2e-dockerd.log', 'a')] });
+	child.unref();
+	await waitFor('the private Docker engine to answer (see /tmp/airlock-e2e-dockerd.log)', () => privateEngineAnswers() || undefined, 120, 500);
+}
+
+async function stopPrivateEngine(): Promise<void> {
+	const pid = Number(fs.readFileSync(PRIVATE_PIDFILE, 'utf8').trim());
+	process.kill(pid, 'SIGTERM');
+	await waitFor('the private Docker engine to exit', () => {
+		try {
+			process.kill(pid, 0);
+			return undefined;
+		} catch {
+			return true;
+		}
+	}, 240, 250);
+}
+
+function ensureImageOnPrivateEngine(): void {
+	if (spawnSync('docker', ['image', 'inspect', DEV_IMAGE], { env: privateEnv(), stdio: 'ignore' }).status === 0) {
+		return;
+	}
+	const tar = spawnSync('docker', ['save', DEV_IMAGE], { maxBuffer: 1 << 30 });
+	assert.equal(tar.status, 0, `docker save ${DEV_IMAGE} failed; run scripts/base-image.sh`);
+	sh('docker', ['load'], privateEnv(), tar.stdout);
+}
+
+describe('e2e: logs, status, down and ProxyLogFollower on a labelled container (private engine)', function () {
+	this.timeout(300_000);
+	const docker = new Docker({ socketPath: PRIVATE_SOCKET });
+	let workspace: string;
+	let env: NodeJS.ProcessEnv;
+	let containerId: string;
+
+	before(async () => {
+		buildCliBundle();
+		await startPrivateEngine();
+		ensureImageOnPrivateEngine();
+		workspace = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-e2e-follow-')));
+		env = { ...privateEnv(), XDG_CONFIG_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-e2e-config-')) };
+		// The label the devcontainer CLI puts on a workspace's container is what the CLI looks for.
+		const container = await docker.createContainer({
+			Image: DEV_IMAGE, Cmd: ['sleep', 'infinity'], Labels: { 'devcontainer.local_folder': workspace },
+			HostConfig: { NetworkMode: 'none' },
+		});
+		containerId = container.id;
+		await container.start();
+		await appendLog(docker, containerId, [logLine('evil.example', 'deny'), 'squid: a line that is not JSON', logLine('api.example.com', 'allow')]);
+	});
+
+	after(async () => {
+		if (privateEngineAnswers()) {
+			for (const c of await docker.listContainers({ all: true, filters: { label: [`devcontainer.local_folder=${workspace}`] } })) {
+				await docker.getContainer(c.Id).remove({ force: true, v: true });
+			}
+			// Only this test uses the private engine; its data root stays as an image cache.
+			await stopPrivateEngine();
+		}
+	});
+
+	it('status says the container was not built with the Feature (exit 1)', async () => {
+		const r = await airlock(['status', '--workspace', workspace], env);
+		assert.equal(r.code, 1, r.stderr);
+		assert.match(r.stderr, /no working airlock-ctl .*not built with the Airlock Feature/);
+		assert.match(r.stderr, /next: rebuild it with `airlock up`/);
+	});
+
+	it('logs prints blocked and allowed requests, --blocked only blocks, --json the raw lines', async () => {
+		const all = await airlock(['logs', '--workspace', workspace], env);
+		assert.equal(all.code, 0, all.stderr);
+		assert.deepEqual(all.stdout.trim().split('\n'), [
+			'2025-11-22T20:23:20.500Z  BLOCKED CONNECT evil.example:443 — not in allowlist',
+			'2025-11-22T20:23:20.500Z  ALLOWED CONNECT api.example.com:443 (HTTP 200, 1234 bytes)',
+		]);
+		assert.match(all.stderr, /skipped 1 line/);
+
+		const blocked = await airlock(['logs', '--blocked', '--workspace', workspace], env);
+		assert.deepEqual(blocked.stdout.trim().split('\n'), ['2025-11-22T20:23:20.500Z  BLOCKED CONNECT evil.example:443 — not in allowlist']);
+
+		const json = await airlock(['logs', '--json', '--workspace', workspace], env);
+		assert.deepEqual(json.stdout.trim().split('\n'), [logLine('evil.example', 'deny'), logLine('api.example.com', 'allow')]);
+	});
+
+	it('ProxyLogFollower resumes without repeats after docker restart and after the engine restarts', async () => {
+		const follower = new ProxyLogFollower({ docker, workspace, retryInitialMs: 100, retryMaxMs: 1000 });
+		const hosts: string[] = [];
+		const states: FollowerState[] = [];
+		follower.on('entry', (entry) => hosts.push(entry.host));
+		follower.on('state', (change) => states.push(change.state));
+		follower.start();
+		try {
+			await waitFor('the existing entries', () => hosts.length >= 2 || undefined);
+			await appendLog(docker, containerId, [logLine('one.example', 'deny')]);
+			await waitFor('a new entry', () => hosts.includes('one.example') || undefined);
+
+			const followingBefore = states.filter((s) => s === 'following').length;
+			await docker.getContainer(containerId).restart({ t: 0 });
+			await waitFor('following again after docker restart', () => states.filter((s) => s === 'following').length > followingBefore || undefined);
+			await appendLog(docker, containerId, [logLine('two.example', 'deny')]);
+			await waitFor('an entry after the restart', () => hosts.includes('two.example') || undefined);
+
+			await stopPrivateEngine();
+			await waitFor('engine-unreachable', () => follower.state === 'engine-unreachable' || undefined);
+			await startPrivateEngine();
+			// Restart policy none: the container is stopped after the engine restart.
+			await waitFor('waiting-for-container after the engine came back', () => follower.state === 'waiting-for-container' || undefined);
+			await docker.getContainer(containerId).start();
+			await waitFor('following after docker start', () => follower.state === 'following' || undefined);
+			await appendLog(docker, containerId, [logLine('three.example', 'deny', { port: 22, rule: 'port-not-allowed' })]);
+			await waitFor('an entry after the engine restart', () => hosts.includes('three.example') || undefined);
+
+			assert.deepEqual(hosts, ['evil.example', 'api.example.com', 'one.example', 'two.example', 'three.example']);
+			assert.ok(states.includes('engine-unreachable') && states.includes('waiting-for-container'), states.join(','));
+		} finally {
+			await follower.stop();
+		}
+		assert.equal(follower.state, 'stopped');
+	});
+
+	it('logs -f follows new lines and exits 0 on Ctrl-C', async () => {
+		const child: ChildProcess = spawn(process.execPath, [CLI_BUNDLE, 'logs', '-f', '--blocked', '--workspace', workspace], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+		child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+		const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+		try {
+			await waitFor('the existing blocked lines', () => stdout.includes('three.example:22 — port not allowed for this host') || undefined);
+			assert.match(stderr, /following the proxy log of /);
+			await appendLog(docker, containerId, [logLine('four.example', 'deny', { method: 'GET', port: 80, rule: 'ip-literal' }), logLine('ok.example', 'allow')]);
+			await waitFor('a followed line', () => stdout.includes('BLOCKED GET four.example:80') || undefined);
+		} finally {
+			child.kill('SIGINT');
+		}
+		assert.equal(await exited, 0, stderr);
+		assert.doesNotMatch(stdout, /ALLOWED/);
+		assert.equal(stdout.split('\n').filter((l) => l.includes('evil.example')).length, 1, stdout);
+	});
+
+	it('down removes the container with its volumes; status then says to run `airlock up`', async () => {
+		const r = await airlock(['down', '--workspace', workspace], env);
+		assert.equal(r.code, 0, r.stderr);
+		assert.match(r.stdout, new RegExp(`removed container .*\\(${containerId.slice(0, 12)}\\)`));
+		assert.deepEqual(await listWorkspaceContainers(docker, workspace, { includeStopped: true }), []);
+
+		const status = await airlock(['status', '--workspace', workspace], env);
+		assert.equal(status.code, 1);
+		assert.match(status.stderr, /no running container for this workspace/);
+		assert.match(status.stderr, /next: run `airlock up`/);
+
+		const again = await airlock(['down', '--workspace', workspace], env);
+		assert.equal(again.code, 0);
+		assert.match(again.stdout, /Nothing to remove/);
+	});
+
+	it('says plainly when the engine is not reachable', async () => {
+		const r = await airlock(['status', '--workspace', workspace], { ...env, DOCKER_HOST: 'unix:///run/airlock-e2e-engine/no-such.sock' });
+		assert.equal(r.code, 1);
+		assert.match(r.stderr, /Docker engine not reachable at \/run\/airlock-e2e-engine\/no-such\.sock: .*Start Docker and retry\./);
+	});
+});
