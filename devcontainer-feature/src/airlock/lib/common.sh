@@ -85,6 +85,11 @@ airlock_validate_policy() {
 		echo "line $(($(wc -l <"$file") + 1)): (last line): the text must end with a newline"
 		return 1
 	fi
+	# Shells drop NUL bytes when reading lines ("a<NUL>.com" reads as "a.com"): refuse them first.
+	if airlock_file_has_nul "$file"; then
+		echo "line 1: (NUL byte): canonical text never contains NUL bytes"
+		return 1
+	fi
 	if LC_ALL=C grep -q $'\r' "$file"; then
 		n=$(LC_ALL=C grep -n $'\r' "$file" | head -1 | cut -d: -f1)
 		echo "line $n: (carriage return): canonical text uses LF line endings only"
