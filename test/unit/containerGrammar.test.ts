@@ -9,8 +9,8 @@ import { anyHostInput, validHost } from './hostnameArbitraries';
 
 /**
  * The container twin (devcontainer-feature/src/airlock/lib/grammar.sh) against the TypeScript
- * grammar, in the real shells the Feature runs under: dash (Debian's /bin/sh) and, when
- * installed, busybox ash (Alpine's). CI installs busybox so both run there.
+ * grammar, in the real shells the Feature runs under: dash (Debian's /bin/sh), bash (the
+ * Feature's scripts) and, when installed, busybox ash (Alpine's). CI installs busybox.
  */
 
 const root = resolve(__dirname, '..', '..', '..');
@@ -26,7 +26,11 @@ function available(command: string, args: readonly string[]): boolean {
 	return spawnSync(command, [...args, '-c', 'exit 0']).status === 0;
 }
 
-const shells: Shell[] = [{ name: 'dash', command: 'dash', args: [] }];
+// bash too: the Feature's own scripts (bash) source grammar.sh.
+const shells: Shell[] = [
+	{ name: 'dash', command: 'dash', args: [] },
+	{ name: 'bash', command: 'bash', args: [] },
+];
 if (available('busybox', ['sh'])) {
 	shells.push({ name: 'busybox ash', command: 'busybox', args: ['sh'] });
 } else {
