@@ -18,6 +18,11 @@ import { execInContainer } from '../../extension/docker/exec';
 import { ProxyLogFollower, type FollowerState } from '../../extension/docker/logStream';
 import { listWorkspaceContainers } from '../../extension/docker/findContainer';
 import type { ProxyLogEntry } from '../../extension/core/proxyLog';
+import { leftovers, newTestRun, removeEverything } from './lib/docker';
+import { assertProxyDenied, assertThrough, viaProxy } from './lib/probes';
+import { createTestNetwork, type TestNetworkPlan } from './lib/testNetwork';
+import { ensureTestHostImage, pageBody, startWebHost } from './lib/testHosts';
+import { createWorkspace, FEATURE_SOURCE, type Workspace } from './lib/workspace';
 
 const REPO = findRepoRoot(__dirname);
 const CLI_BUNDLE = path.join(REPO, 'out', 'e2e-cli', 'cli.js');
@@ -286,5 +291,133 @@ describe('e2e: logs, status, down and ProxyLogFollower on a labelled container (
 		const r = await airlock(['status', '--workspace', workspace], { ...env, DOCKER_HOST: 'unix:///run/airlock-e2e-engine/no-such.sock' });
 		assert.equal(r.code, 1);
 		assert.match(r.stderr, /Docker engine not reachable at \/run\/airlock-e2e-engine\/no-such\.sock: .*Start Docker and retry\./);
+	});
+});
+
+// ---------------------------------------------------------------------------------------------
+// The real thing: `airlock up` with the local Feature through the devcontainer CLI, on the
+// machine's engine, with test hosts on this suite's own network.
+
+const CLI_NETWORK: TestNetworkPlan = { subnetV4: '198.51.100.64/26', subnetV6: '2001:db8:a2::/64' };
+const ALLOWED = 'allowed.airlock-cli.example';
+const DENIED = 'denied.airlock-cli.example';
+
+describe('e2e: airlock up, status, verify, logs, down with the real Feature and devcontainer CLI', function () {
+	this.timeout(900_000);
+	const testRun = newTestRun('cli');
+	const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+	let env: NodeJS.ProcessEnv;
+	let ws: Workspace;
+	let containerId: string;
+	let volumesBefore: string[];
+
+	before(async function () {
+		buildCliBundle();
+		await ensureTestHostImage();
+		const net = await createTestNetwork(testRun, CLI_NETWORK);
+		const webV4 = net.hostV4(10);
+		await startWebHost(testRun, net, { hostNumber: 10, hostName: 'web' });
+		// The lib's workspace: Dockerfile with sudo for `dev`, test network, names of the test host.
+		ws = createWorkspace(testRun, { name: 'up', featureOptions: { allow: '', mode: 'enforce' }, network: net, addHosts: { [ALLOWED]: webV4, [DENIED]: webV4 } });
+		fs.writeFileSync(path.join(ws.folder, '.devcontainer', 'airlock.yaml'), `version: 1\nmode: enforce\nbaseline: false\nallow:\n  - ${ALLOWED}\n`);
+		env = { ...process.env, XDG_CONFIG_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-e2e-config-')) };
+		delete env.DOCKER_HOST;
+		volumesBefore = ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
+	});
+
+	after(async function () {
+		if (ws) {
+			await ws.remove();
+		}
+		await removeEverything(testRun);
+		assert.deepEqual(await leftovers(testRun), { containers: [], networks: [], volumes: [] }, 'teardown left Docker objects behind');
+	});
+
+	it('up refuses an unapproved workspace and says to approve (exit 1)', async () => {
+		const r = await airlock(['up', '--workspace', ws.folder, '--feature-path', FEATURE_SOURCE], env);
+		assert.equal(r.code, 1, r.stderr);
+		assert.match(r.stderr, /nothing has been approved for this workspace yet/);
+		assert.match(r.stderr, /airlock approve/);
+	});
+
+	it('up --json builds and starts the container and reports it locked', async () => {
+		const approve = await airlock(['approve', '--yes', '--workspace', ws.folder], env);
+		assert.equal(approve.code, 0, approve.stderr);
+		const r = await airlock(['up', '--workspace', ws.folder, '--feature-path', FEATURE_SOURCE, '--json'], env, 900_000);
+		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+		const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { containerId: string; remoteUser: string; locked: boolean };
+		assert.equal(result.locked, true);
+		assert.equal(result.remoteUser, 'dev');
+		assert.equal(result.containerId, (await docker.getContainer(await ws.containerId()).inspect()).Id);
+		containerId = result.containerId;
+		assert.match(r.stderr, /Egress is LOCKED: mode enforce, 1 hosts/);
+	});
+
+	it('status says locked, by the approved plan (exit 0)', async () => {
+		const human = await airlock(['status', '--workspace', ws.folder], env);
+		assert.equal(human.code, 0, human.stderr);
+		assert.match(human.stdout, /egress: +LOCKED \(since /);
+		assert.match(human.stdout, /\(the approved plan\)/);
+		const json = await airlock(['status', '--json', '--workspace', ws.folder], env);
+		const status = JSON.parse(json.stdout) as { state: string; policyHash: string; approvedPlanHash: string; container: { id: string } };
+		assert.equal(status.state, 'locked');
+		assert.equal(status.policyHash, status.approvedPlanHash);
+		assert.equal(status.container.id, containerId);
+	});
+
+	it('verify runs the probes in the container and passes (exit 0)', async () => {
+		const r = await airlock(['verify', '--workspace', ws.folder], env);
+		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+		assert.notEqual(r.stdout.trim(), '', 'verify relays the probe lines');
+	});
+
+	it('logs shows the request the proxy blocked, after the allowed one went through', async () => {
+		assertThrough(await viaProxy(ws, `https://${ALLOWED}/index.html`), pageBody('web'));
+		assertProxyDenied(await viaProxy(ws, `https://${DENIED}/index.html`));
+		const blocked = await airlock(['logs', '--blocked', '--workspace', ws.folder], env);
+		assert.equal(blocked.code, 0, blocked.stderr);
+		assert.match(blocked.stdout, new RegExp(`BLOCKED CONNECT ${DENIED.replace(/\./g, '\\.')}:443 — not in allowlist`));
+		assert.doesNotMatch(blocked.stdout, /ALLOWED/);
+		const all = await airlock(['logs', '--workspace', ws.folder], env);
+		assert.match(all.stdout, new RegExp(`ALLOWED CONNECT ${ALLOWED.replace(/\./g, '\\.')}:443 \\(HTTP 200`));
+	});
+
+	it('ProxyLogFollower (from the end) keeps following across docker restart of the locked container', async () => {
+		const follower = new ProxyLogFollower({ docker, workspace: ws.folder, from: 'end', retryInitialMs: 100, retryMaxMs: 1000 });
+		const seen: string[] = [];
+		let following = 0;
+		follower.on('entry', (entry) => seen.push(`${entry.verdict} ${entry.host}`));
+		follower.on('state', (change) => {
+			following += change.state === 'following' ? 1 : 0;
+		});
+		follower.start();
+		try {
+			await waitFor('following', () => following > 0 || undefined);
+			await docker.getContainer(containerId).restart({ t: 5 });
+			await waitFor('following again after the restart', () => following > 1 || undefined);
+			await waitFor('locked again after the restart', async () => {
+				const s = await airlock(['status', '--workspace', ws.folder], env);
+				return s.code === 0 || undefined;
+			}, 120, 500);
+			assertThrough(await viaProxy(ws, `https://${ALLOWED}/index.html`), pageBody('web'));
+			assertProxyDenied(await viaProxy(ws, `https://${DENIED}/index.html`));
+			await waitFor('both new entries', () => seen.length >= 2 || undefined);
+			// From the end: nothing from before the follower started, and nothing twice.
+			assert.deepEqual(seen, [`allow ${ALLOWED}`, `deny ${DENIED}`]);
+		} finally {
+			await follower.stop();
+		}
+	});
+
+	it('down removes the container and leaves no containers, networks or volumes of its own', async () => {
+		const r = await airlock(['down', '--workspace', ws.folder], env);
+		assert.equal(r.code, 0, r.stderr);
+		assert.match(r.stdout, new RegExp(`removed container .*\\(${containerId.slice(0, 12)}\\)`));
+		assert.deepEqual(await listWorkspaceContainers(docker, ws.folder, { includeStopped: true }), []);
+		const volumesAfter = ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
+		assert.deepEqual(volumesAfter.filter((v) => !volumesBefore.includes(v)), [], 'volumes created by up are left');
+		const status = await airlock(['status', '--workspace', ws.folder], env);
+		assert.equal(status.code, 1);
+		assert.match(status.stderr, /no running container for this workspace/);
 	});
 });
