@@ -42,7 +42,8 @@ function runShell(shell: Shell, script: string, options: { input?: Buffer | stri
 	const result = spawnSync(shell.command, [...shell.args, '-c', `. "$1"; shift; ${script}`, 'sh', grammarPath, ...(options.args ?? [])], {
 		input: options.input,
 		maxBuffer: 256 * 1024 * 1024,
-		env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: options.locale ?? 'C' },
+		// SHLVL=1: bash sources ~/.bashrc when its stdin is a socket (Node's pipes are) at level 1.
+		env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: options.locale ?? 'C', SHLVL: '1' },
 	});
 	assert.equal(result.error, undefined, `${shell.name}: ${String(result.error)}`);
 	assert.equal(result.stderr.toString(), '', `${shell.name} wrote to stderr`);
