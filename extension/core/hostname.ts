@@ -377,7 +377,9 @@ function findNotAHost(raw: string): HostRejected | undefined {
 		return reject('userinfo', `contains user information before '@'`, `write just the host after '@' (${raw.slice(at + 1) || 'api.example.com'}); credentials never belong in an allowlist`, at);
 	}
 	const colons = raw.split(':').length - 1;
-	if (colons >= 2 || (raw.startsWith('[') && colons >= 1)) {
+	// The address without brackets, port, prefix length or zone id: hex digits, ':' and '.'.
+	const v6 = raw.replace(/^\[/, '').replace(/\](:[0-9]*)?$/, '').replace(/\/[0-9]*$/, '').replace(/%.*$/, '');
+	if ((colons >= 2 || (raw.startsWith('[') && colons >= 1)) && /^[0-9A-Fa-f:.]+$/.test(v6)) {
 		const zone = raw.indexOf('%');
 		const what = zone >= 0 ? 'an IPv6 address literal with a zone id' : 'an IPv6 address literal';
 		return reject('ipv6', `is ${what}`, IP_HINT, 0);
@@ -409,7 +411,7 @@ function findNotAHost(raw: string): HostRejected | undefined {
 	}
 	if (colon >= 0) {
 		const port = raw.slice(colon + 1);
-		const host = hostPart.toLowerCase().replace(/\.$/, '') || 'api.example.com';
+		const host = hostPart.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '') || 'api.example.com';
 		// YAML reads a plain scalar starting with '*' as an alias, so the example quotes it.
 		const yamlHost = host.startsWith('*') ? `"${host}"` : host;
 		if (/^[0-9]+$/.test(port)) {

@@ -173,6 +173,8 @@ describe('hostname: URL pieces inside a host', () => {
 		['x.com:22', 'port', 5],
 		['x.com:', 'syntax-character', 5],
 		['x.com:ssh', 'syntax-character', 5],
+		['x.com:22:22', 'syntax-character', 5],
+		['[x.com]:22', 'port', 7],
 		['x.com/path', 'path', 5],
 		['x.com/', 'path', 5],
 		['user@x.com', 'userinfo', 4],
@@ -183,6 +185,7 @@ describe('hostname: URL pieces inside a host', () => {
 
 	it('tells how to write a port', () => {
 		assert.match(rejected('x.com:22').hint, /\{host: x\.com, ports: \[22\]\}/);
+		assert.match(rejected('[X.com.]:22').hint, /\{host: x\.com, ports: \[22\]\}/);
 		assert.match(rejected('*.x.com:22').hint, /\{host: "\*\.x\.com", ports: \[22\]\}/, 'a YAML alias must be quoted');
 	});
 
