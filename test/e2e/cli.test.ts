@@ -123,17 +123,37 @@ function privateEngineAnswers(): boolean {
 	return spawnSync('docker', ['info'], { env: privateEnv(), stdio: 'ignore' }).status === 0;
 }
 
+/*
+ * The private engine gets a bridge of its own: with `--bridge none` dockerd deletes the host's
+ * docker0 (it assumes it owns it), which breaks the machine's engine. 198.51.100.112/28 is in
+ * this suite's range and apart from its test network (198.51.100.64/27).
+ */
+const PRIVATE_BRIDGE = 'airlock-e2e0';
+const PRIVATE_BRIDGE_ADDRESS = '198.51.100.113/28';
+
+function ensurePrivateBridge(): void {
+	if (spawnSync('ip', ['link', 'show', PRIVATE_BRIDGE], { stdio: 'ignore' }).status === 0) {
+		return;
+	}
+	sh('ip', ['link', 'add', PRIVATE_BRIDGE, 'type', 'bridge']);
+	sh('ip', ['addr', 'add', PRIVATE_BRIDGE_ADDRESS, 'dev', PRIVATE_BRIDGE]);
+	sh('ip', ['link', 'set', PRIVATE_BRIDGE, 'up']);
+}
+
 async function startPrivateEngine(): Promise<void> {
 	if (privateEngineAnswers()) {
 		return;
 	}
 	fs.mkdirSync(PRIVATE_ROOT, { recursive: true });
-	// The same way scripts/setup.sh starts the machine's engine, but on its own socket and data root,
-	// without bridge or iptables changes (its containers use --network none).
+	ensurePrivateBridge();
+	// Started the way scripts/setup.sh starts the machine's engine, but on its own socket, data
+	// root and bridge, and without touching iptables (its containers use --network none).
+	const log = fs.openSync('/tmp/airlock-e2e-dockerd.log', 'a');
 	const child = spawn('dockerd', ['--host', PRIVATE_HOST, '--data-root', '/var/lib/airlock-e2e-engine', '--exec-root', `${PRIVATE_ROOT}/exec`,
-		'--pidfile', PRIVATE_PIDFILE, '--bridge', 'none', '--iptables=false', '--ip6tables=false'],
-	{ detached: true, stdio: ['ignore', fs.openSync('/tmp/airlock-e2e-dockerd.log', 'a'), fs.openSync('/tmp/airlock-e2e-dockerd.log', 'a')] });
+		'--pidfile', PRIVATE_PIDFILE, '--bridge', PRIVATE_BRIDGE, '--iptables=false', '--ip6tables=false'],
+	{ detached: true, stdio: ['ignore', log, log] });
 	child.unref();
+	fs.closeSync(log);
 	await waitFor('the private Docker engine to answer (see /tmp/airlock-e2e-dockerd.log)', () => privateEngineAnswers() || undefined, 120, 500);
 }
 
@@ -190,6 +210,7 @@ describe('e2e: logs, status, down and ProxyLogFollower on a labelled container (
 			// Only this test uses the private engine; its data root stays as an image cache.
 			await stopPrivateEngine();
 		}
+		spawnSync('ip', ['link', 'del', PRIVATE_BRIDGE], { stdio: 'ignore' });
 	});
 
 	it('status says the container was not built with the Feature (exit 1)', async () => {
@@ -298,7 +319,7 @@ describe('e2e: logs, status, down and ProxyLogFollower on a labelled container (
 // The real thing: `airlock up` with the local Feature through the devcontainer CLI, on the
 // machine's engine, with test hosts on this suite's own network.
 
-const CLI_NETWORK: TestNetworkPlan = { subnetV4: '198.51.100.64/26', subnetV6: '2001:db8:a2::/64' };
+const CLI_NETWORK: TestNetworkPlan = { subnetV4: '198.51.100.64/27', subnetV6: '2001:db8:a2::/64' };
 const ALLOWED = 'allowed.airlock-cli.example';
 const DENIED = 'denied.airlock-cli.example';
 
