@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pair in dockerd:docker.io debootstrap:debootstrap iptables:iptables shellcheck:shellcheck chromium:chromium; do
+for pair in dockerd:docker.io debootstrap:debootstrap iptables:iptables shellcheck:shellcheck chromium:chromium busybox:busybox; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
-import { checkHost, checkPort } from './hostname';
+import { checkHost, checkPort, quoteForMessage } from './hostname';
 import { InvalidInputError, type SourceProblem } from './errors';
 import { readFileIfExists } from './atomicFile';
 import type { Mode } from './enforcedPolicy';
@@ -243,7 +243,7 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 	const offset = valueOffset(hostNode, text);
 	const checked = checkHost(raw);
 	if (!checked.ok) {
-		problemAt(offset + (checked.offset ?? 0), `${JSON.stringify(raw)}: ${checked.message}`, checked.hint, raw);
+		problemAt(offset + (checked.offset ?? 0), `${quoteForMessage(raw)}: ${checked.message}`, checked.hint, raw);
 		return undefined;
 	}
 	if (!ok) {
