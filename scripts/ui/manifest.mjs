@@ -78,7 +78,7 @@ const contributes = {
 const activationEvents = ['workspaceContains:.devcontainer/airlock.yaml'];
 
 const scripts = {
-	package: 'vsce package --no-dependencies --baseContentUrl https://example.invalid/airlock/blob/main --baseImagesUrl https://example.invalid/airlock/raw/main --out airlock.vsix',
+	package: 'node scripts/ui/package-vsix.mjs',
 	'test:ui': 'bash scripts/ui/run.sh',
 	'test:integration': 'bash scripts/ui/run-integration.sh',
 };

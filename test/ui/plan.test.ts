@@ -1,0 +1,127 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { CodeServer, ROOT } from './codeServer';
+import { eventually, freshWorkspace, readApprovals } from './fixture';
+import { launchBrowser, Workbench } from './workbench';
+
+/**
+ * The extension in a real VS Code (code-server) in a real browser (Chromium): commands from
+ * the palette, the plan webview, approval, and "Allow…". No container runs for this folder.
+ */
+describe('Airlock in code-server: plan review and approval', function () {
+	let server: CodeServer;
+	let browser: Browser;
+	let wb: Workbench;
+	let workspace: string;
+
+	before(async function () {
+		const fresh = freshWorkspace('locked-repo');
+		workspace = fresh.workspace;
+		server = await CodeServer.start({ folder: workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix') });
+		browser = await launchBrowser();
+		wb = await Workbench.open(browser, server.url);
+	});
+
+	after(async function () {
+		if (this.currentTest?.state === 'failed' && wb) {
+			await wb.screenshot('plan-failure');
+		}
+		await wb?.close();
+		await browser?.close();
+		await server?.stop();
+	});
+
+	it('activates on a repository with a policy and shows mode and blocked count in the status bar', async function () {
+		const item = wb.statusBarItem();
+		await item.waitFor({ timeout: 60_000 });
+		const text = await item.innerText();
+		assert.match(text, /Airlock/);
+		assert.match(text, /enforce/);
+		assert.match(text, /0 blocked/);
+	});
+
+	it('"Airlock: Show Plan" shows the plan grouped by source, with risks and the IDN decoded', async function () {
+		await wb.runCommand('Airlock: Show Plan');
+		const view = await wb.webview('#headline');
+		await view.locator('li[data-host="github.com"]').waitFor();
+		assert.match(await view.locator('#headline').innerText(), /Nothing is approved for this repository yet/);
+		const headings = await view.locator('vscode-collapsible').evaluateAll((els) => els.map((e) => e.getAttribute('heading')));
+		assert.deepEqual(
+			headings.map((h) => h?.replace(/ \(\d+\)$/, '')),
+			['Baseline', 'Preset: github', 'This repository'],
+		);
+		const idn = view.locator('li[data-host="xn--bcher-kva.example.com"] .host');
+		assert.equal(await idn.innerText(), 'bücher.example.com (xn--bcher-kva.example.com)');
+		const ssh = view.locator('li[data-host="git.example.org"]');
+		assert.equal(await ssh.locator('.ports').innerText(), '22');
+		assert.match(await ssh.locator('.reason').innerText(), /git over ssh to the mirror/);
+		assert.match(await ssh.locator('.risk').first().innerText(), /SSH/);
+		assert.match(await view.locator('li[data-host="github.com"] .ports').innerText(), /80, 443 and 22/);
+		await wb.screenshot('plan-unapproved');
+	});
+
+	it('approving in the webview records the approval, writes devcontainer.json and says no container is running', async function () {
+		const view = await wb.webview('#approve');
+		const shownHash = await view.locator('#hash').innerText();
+		await view.locator('#approve').click();
+		await wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const approvals = readApprovals(server.configHome);
+		assert.equal(approvals.length, 1);
+		assert.equal(approvals[0].planHash, shownHash);
+		assert.equal(approvals[0].approvedBy, 'ui-test@code-server');
+		assert.match(approvals[0].canonicalPolicy, /^allow git\.example\.org:22$/m);
+		const devcontainer = fs.readFileSync(path.join(workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
+		assert.match(devcontainer, /git\.example\.org:22/);
+		await eventually('the review to show the plan as approved', async () => /matches what you approved/.test(await view.locator('#headline').innerText()));
+		await wb.screenshot('plan-approved');
+	});
+
+	it('"Allow Host…" proposes the exact host or its wildcard, and rejecting takes the proposal back out', async function () {
+		const policyFile = path.join(workspace, '.devcontainer', 'airlock.yaml');
+		const before = fs.readFileSync(policyFile, 'utf8');
+		await wb.runCommand('Airlock: Allow Host…');
+		await wb.typeInQuickInput('uploads.example.net');
+		await wb.pressEnter();
+		const items = await wb.quickInputItems();
+		assert.ok(items.some((i) => i.startsWith('uploads.example.net')), items.join('\n'));
+		assert.ok(items.some((i) => i.startsWith('*.example.net') && /every name under example\.net/.test(i)), items.join('\n'));
+		await wb.screenshot('allow-host-proposals');
+		await wb.pickQuickItem('*.example.net');
+		await wb.typeInQuickInput('uploads for the test');
+		await wb.pressEnter();
+		const view = await wb.webview('li[data-host="*.example.net"]');
+		const row = view.locator('li[data-host="*.example.net"]');
+		assert.equal(await row.locator('.change').innerText(), 'new');
+		assert.match(await row.locator('.risk').innerText(), /every name under example\.net/);
+		assert.match(await view.locator('#headline').innerText(), /1 added/);
+		assert.match(fs.readFileSync(policyFile, 'utf8'), /\*\.example\.net/);
+		await wb.screenshot('allow-host-review');
+		await view.locator('#reject').click();
+		await wb.notification(/rejected/).waitFor();
+		assert.equal(fs.readFileSync(policyFile, 'utf8'), before);
+		assert.equal(readApprovals(server.configHome)[0].plan.entries.some((e) => e.host === '*.example.net'), false);
+	});
+
+	it('"Allow Host…" then Approve enforces the exact host in the approved plan', async function () {
+		await wb.runCommand('Airlock: Allow Host…');
+		await wb.typeInQuickInput('uploads.example.net');
+		await wb.pressEnter();
+		await wb.pickQuickItem('uploads.example.net');
+		await wb.pressEnter();
+		const view = await wb.webview('li[data-host="uploads.example.net"]');
+		await view.locator('#approve').click();
+		await wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const approved = readApprovals(server.configHome)[0];
+		assert.ok(approved.plan.entries.some((e) => e.host === 'uploads.example.net'));
+		assert.match(approved.canonicalPolicy, /^allow uploads\.example\.net$/m);
+	});
+
+	it('says plainly in the output channel and the tree that no locked container is running', async function () {
+		await wb.runCommand('Airlock: Show Blocked Requests');
+		await wb.waitForOutput('No locked container is running for');
+		await wb.page.locator('.pane-body', { hasText: 'No locked container is running for this folder' }).first().waitFor();
+		await wb.screenshot('blocked-no-container');
+	});
+});

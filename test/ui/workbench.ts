@@ -1,0 +1,161 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { ARTIFACTS } from './codeServer';
+
+/** Generous bounds for a 2-core machine; they bound waits, they are never asserted as timings. */
+export const UI_WAIT_MS = 60_000;
+
+/** Debian's Chromium, driven by playwright-core. */
+export async function launchBrowser(): Promise<Browser> {
+	return chromium.launch({
+		executablePath: process.env.AIRLOCK_CHROMIUM ?? '/usr/bin/chromium',
+		args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+	});
+}
+
+/** One VS Code window in the browser, with the helpers the UI tests need. */
+export class Workbench {
+	private constructor(readonly page: Page) {}
+
+	static async open(browser: Browser, url: string): Promise<Workbench> {
+		const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+		const page = await context.newPage();
+		await page.goto(url);
+		await page.locator('.monaco-workbench').waitFor({ timeout: UI_WAIT_MS });
+		// The status bar entry appears once the extension has activated.
+		const wb = new Workbench(page);
+		return wb;
+	}
+
+	async close(): Promise<void> {
+		await this.page.context().close();
+	}
+
+	/** Runs a command by its palette title, e.g. "Airlock: Show Plan". */
+	async runCommand(title: string): Promise<void> {
+		await this.dismissNotifications();
+		await this.page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 }, force: true }).catch(() => undefined);
+		await this.page.keyboard.press('F1');
+		const input = this.page.locator('.quick-input-widget .quick-input-box input');
+		await input.waitFor({ state: 'visible', timeout: UI_WAIT_MS });
+		await input.fill(`>${title}`);
+		const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+		await row.waitFor({ timeout: UI_WAIT_MS });
+		// Pick the exact title, not a longer one that contains it.
+		const rows = this.page.locator('.quick-input-list .monaco-list-row');
+		const count = await rows.count();
+		for (let i = 0; i < count; i++) {
+			const label = (await rows.nth(i).getAttribute('aria-label')) ?? '';
+			if (label.startsWith(title)) {
+				await rows.nth(i).click();
+				return;
+			}
+		}
+		await row.click();
+	}
+
+	/** The quick input (input box or pick list) that a command opened. */
+	quickInput(): Locator {
+		return this.page.locator('.quick-input-widget');
+	}
+
+	async typeInQuickInput(text: string): Promise<void> {
+		const input = this.page.locator('.quick-input-widget .quick-input-box input');
+		await input.waitFor({ state: 'visible', timeout: UI_WAIT_MS });
+		await input.fill(text);
+	}
+
+	async pickQuickItem(labelStart: string): Promise<void> {
+		const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: labelStart }) }).first();
+		await row.waitFor({ timeout: UI_WAIT_MS });
+		await row.click();
+	}
+
+	async quickInputItems(): Promise<string[]> {
+		const rows = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+		await rows.first().waitFor({ timeout: UI_WAIT_MS });
+		return rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
+	}
+
+	async pressEnter(): Promise<void> {
+		await this.page.keyboard.press('Enter');
+	}
+
+	/** The text of the status bar entry named "Airlock". */
+	statusBarItem(): Locator {
+		return this.page.locator('#airlock\\.airlock\\.status, .statusbar-item[id$="airlock.status"]').first();
+	}
+
+	/** A notification toast whose message contains `text`. */
+	notification(text: string | RegExp): Locator {
+		return this.page.locator('.notification-toast', { hasText: text }).first();
+	}
+
+	async dismissNotifications(): Promise<void> {
+		const toasts = this.page.locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close');
+		for (let i = (await toasts.count()) - 1; i >= 0; i--) {
+			await toasts.nth(i).click({ timeout: 2000 }).catch(() => undefined);
+		}
+	}
+
+	/** Clicks a button on the notification containing `text`. */
+	async clickNotificationButton(text: string | RegExp, button: string): Promise<void> {
+		const toast = this.notification(text);
+		await toast.waitFor({ timeout: UI_WAIT_MS });
+		await toast.locator('.monaco-button', { hasText: button }).first().click();
+	}
+
+	/**
+	 * The inner frame of the webview panel whose content has `selector`. Webviews are two nested
+	 * iframes: the host frame (iframe.webview) and the content frame (#active-frame).
+	 */
+	async webview(selector: string): Promise<FrameLocator> {
+		const deadline = Date.now() + UI_WAIT_MS;
+		while (Date.now() < deadline) {
+			const outers = this.page.locator('iframe.webview');
+			const n = await outers.count();
+			for (let i = 0; i < n; i++) {
+				const inner = this.page.frameLocator('iframe.webview').nth(i).frameLocator('#active-frame');
+				if ((await inner.locator(selector).count()) > 0) {
+					return inner;
+				}
+			}
+			await this.page.waitForTimeout(200);
+		}
+		throw new Error(`no webview shows ${selector}`);
+	}
+
+	/** The visible text of the Output panel (the last lines; the view follows the end). */
+	async outputText(): Promise<string> {
+		const lines = this.page.locator('.part.panel .output-view .view-lines, .part.panel .monaco-editor .view-lines').first();
+		await lines.waitFor({ timeout: UI_WAIT_MS });
+		return (await lines.innerText()).replace(/\u00a0/g, ' ');
+	}
+
+	/** Waits until the Output panel shows a line containing `text`. */
+	async waitForOutput(text: string): Promise<string> {
+		const deadline = Date.now() + UI_WAIT_MS;
+		let last = '';
+		while (Date.now() < deadline) {
+			last = await this.outputText().catch(() => '');
+			if (last.includes(text)) {
+				return last;
+			}
+			await this.page.waitForTimeout(250);
+		}
+		throw new Error(`the Output panel never showed ${JSON.stringify(text)}; it shows:\n${last}`);
+	}
+
+	/** A row of a tree view (by the item's label) inside the view pane titled `view`. */
+	treeItem(view: string, label: string): Locator {
+		return this.page.locator('.pane', { has: this.page.locator('.pane-header', { hasText: view }) }).locator('.monaco-list-row', { hasText: label }).first();
+	}
+
+	async screenshot(name: string): Promise<string> {
+		fs.mkdirSync(ARTIFACTS, { recursive: true });
+		const file = path.join(ARTIFACTS, `${name}.png`);
+		await this.page.screenshot({ path: file });
+		return file;
+	}
+}
