@@ -18,6 +18,9 @@ import { execInContainer } from '../../extension/docker/exec';
 import { ProxyLogFollower, type FollowerState } from '../../extension/docker/logStream';
 import { listWorkspaceContainers } from '../../extension/docker/findContainer';
 import type { ProxyLogEntry } from '../../extension/core/proxyLog';
+import { canonicalText, policyHash } from '../../extension/core/enforcedPolicy';
+import { applyPolicy, readLivePolicy, readStatus } from '../../extension/docker/control';
+import { ApplyRejectedError } from '../../extension/docker/errors';
 import { leftovers, newTestRun, removeEverything } from './lib/docker';
 import { assertProxyDenied, assertThrough, viaProxy } from './lib/probes';
 import { createTestNetwork, type TestNetworkPlan } from './lib/testNetwork';
@@ -428,6 +431,27 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 		} finally {
 			await follower.stop();
 		}
+	});
+
+	it('applyPolicy swaps the live policy; a rejected one names the line and leaves the old one enforced', async () => {
+		const widened = { mode: 'enforce' as const, rules: [{ host: ALLOWED }, { host: DENIED }] };
+		assertProxyDenied(await viaProxy(ws, `https://${DENIED}/index.html`));
+		const applied = await applyPolicy(docker, containerId, canonicalText(widened));
+		assert.equal(applied.policyHash, policyHash(widened));
+		assert.equal(await readLivePolicy(docker, containerId), canonicalText(widened));
+		assertThrough(await viaProxy(ws, `https://${DENIED}/index.html`), pageBody('web'));
+
+		const bad = 'airlock-policy 1\nmode enforce\nallow not a host\n';
+		await assert.rejects(applyPolicy(docker, containerId, bad), (err: unknown) =>
+			err instanceof ApplyRejectedError && /line 3/.test(err.containerMessage) && /The previous policy is still enforced\./.test(err.message));
+		assert.equal((await readStatus(docker, containerId)).policyHash, policyHash(widened));
+		assertThrough(await viaProxy(ws, `https://${DENIED}/index.html`), pageBody('web'));
+
+		// Drift: the container no longer enforces the approved plan, and status says so (exit 1).
+		const status = await airlock(['status', '--workspace', ws.folder], env);
+		assert.equal(status.code, 1);
+		assert.match(status.stdout, /DIFFERS from the approved plan/);
+		assert.match(status.stderr, /not the approved plan/);
 	});
 
 	it('down removes the container and leaves no containers, networks or volumes of its own', async () => {
