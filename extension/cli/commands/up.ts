@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
 import type Docker from 'dockerode';
 import type { CliContext, Command } from '../command';
 import { CliError, EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK } from '../command';
 import { InvalidInputError } from '../../core/errors';
 import { planDevcontainer, writeDevcontainer } from '../../core/devcontainer';
 import { connectDocker } from '../../docker/connect';
+import { devcontainerCliPath, runDevcontainerUp, type DevcontainerUpRun } from '../../docker/devcontainerCli';
 import { readStatus } from '../../docker/control';
 import { AirlockNotInstalledError, DockerLayerError, describeCause, shortId } from '../../docker/errors';
 import { isLocked, type AirlockStatus } from '../../docker/status';
@@ -17,69 +15,19 @@ const OUTPUT_TAIL_LINES = 30;
 const DEFAULT_LOCK_TIMEOUT_S = 120;
 const STATUS_POLL_MS = 500;
 
-/** What `devcontainer up` prints as its last stdout line. */
-interface DevcontainerUpResult {
-	outcome: 'success' | 'error';
-	containerId?: string;
-	remoteUser?: string;
-	remoteWorkspaceFolder?: string;
-	message?: string;
-	description?: string;
-}
-
-/** The devcontainer CLI's entry script, from this package's dependencies. */
-export function devcontainerCliPath(): string {
-	// createRequire keeps the bundler from trying to inline the package: we need its file on disk.
-	return path.join(path.dirname(createRequire(__filename).resolve('@devcontainers/cli/package.json')), 'devcontainer.js');
-}
-
 function lastLines(text: string, count: number): string {
 	return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
-/** The last stdout line that is the CLI's JSON result, if any. */
-export function parseDevcontainerUpOutput(stdout: string): DevcontainerUpResult | undefined {
-	const lines = stdout.trim().split('\n').reverse();
-	for (const line of lines) {
-		try {
-			const value = JSON.parse(line) as unknown;
-			if (typeof value === 'object' && value !== null && ((value as DevcontainerUpResult).outcome === 'success' || (value as DevcontainerUpResult).outcome === 'error')) {
-				return value as DevcontainerUpResult;
-			}
-		} catch {
-			// Not the result line.
-		}
-	}
-	return undefined;
-}
-
-/** Runs `devcontainer up` with the current Node; relays its log with --verbose, keeps the tail for errors. */
-async function runDevcontainerUp(ctx: CliContext, verbose: boolean): Promise<{ exitCode: number | null; stdout: string; log: string }> {
-	let cli: string;
+/** Runs `devcontainer up`, relaying its log with --verbose; a missing CLI is a CliError. */
+async function startContainer(ctx: CliContext, verbose: boolean): Promise<DevcontainerUpRun> {
 	try {
-		cli = devcontainerCliPath();
+		devcontainerCliPath();
 	} catch (err) {
 		throw new CliError(`step 2/3 (devcontainer up) failed: the devcontainer CLI is not installed next to Airlock (${describeCause(err)})`, EXIT_CHECK_FAILED,
 			'reinstall Airlock (its dependency @devcontainers/cli provides it)');
 	}
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [cli, 'up', '--workspace-folder', ctx.workspace], { env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let log = '';
-		child.stdout.on('data', (chunk: Buffer) => {
-			stdout += chunk.toString('utf8');
-		});
-		child.stderr.on('data', (chunk: Buffer) => {
-			const text = chunk.toString('utf8');
-			// Keep a bounded window: the first build prints the whole apt-get log.
-			log = (log + text).slice(-200_000);
-			if (verbose) {
-				ctx.stderr.write(text);
-			}
-		});
-		child.on('error', reject);
-		child.on('close', (exitCode) => resolve({ exitCode, stdout, log: log + stdout }));
-	});
+	return runDevcontainerUp(ctx.workspace, { env: ctx.env, ...(verbose ? { onLog: (text: string) => ctx.stderr.write(text) } : {}) });
 }
 
 /** Polls `airlock-ctl status` until locked/weakened or the deadline; returns the last status seen. */
@@ -150,8 +98,8 @@ export const upCommand: Command = {
 
 		// Step 2: the devcontainer CLI builds (first time) and starts the container.
 		say('Starting the dev container with the devcontainer CLI (the first build installs the proxy and can take minutes)...');
-		const run = await runDevcontainerUp(ctx, ctx.values.verbose === true);
-		const result = parseDevcontainerUpOutput(run.stdout);
+		const run = await startContainer(ctx, ctx.values.verbose === true);
+		const result = run.result;
 		if (run.exitCode !== 0 || result?.outcome !== 'success' || !result.containerId) {
 			const why = result?.message ? `${result.message}${result.description ? ` (${result.description})` : ''}` : `exit code ${run.exitCode}`;
 			throw new CliError(`step 2/3 (devcontainer up) failed: ${why}\n--- last lines of the devcontainer CLI output ---\n${lastLines(run.log, OUTPUT_TAIL_LINES)}\n---`,

@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+/** What `devcontainer up` prints as its last stdout line. */
+export interface DevcontainerUpResult {
+	readonly outcome: 'success' | 'error';
+	readonly containerId?: string;
+	readonly remoteUser?: string;
+	readonly remoteWorkspaceFolder?: string;
+	readonly message?: string;
+	readonly description?: string;
+}
+
+export interface DevcontainerUpRun {
+	readonly exitCode: number | null;
+	/** The parsed result line, when the CLI printed one. */
+	readonly result: DevcontainerUpResult | undefined;
+	/** The CLI's log (stderr, then stdout), the last 200 kB of it. */
+	readonly log: string;
+}
+
+const LOG_LIMIT = 200_000;
+
+/** The devcontainer CLI's entry script, from this package's dependencies. */
+export function devcontainerCliPath(): string {
+	// createRequire keeps bundlers from inlining the package: we need its file on disk.
+	return path.join(path.dirname(createRequire(__filename).resolve('@devcontainers/cli/package.json')), 'devcontainer.js');
+}
+
+/** The last stdout line that is the CLI's JSON result, if any. */
+export function parseDevcontainerUpOutput(stdout: string): DevcontainerUpResult | undefined {
+	for (const line of stdout.trim().split('\n').reverse()) {
+		let value: unknown;
+		try {
+			value = JSON.parse(line);
+		} catch {
+			continue;
+		}
+		if (typeof value !== 'object' || value === null) {
+			continue;
+		}
+		const o = value as Record<string, unknown>;
+		if (o.outcome !== 'success' && o.outcome !== 'error') {
+			continue;
+		}
+		const text = (key: string): string | undefined => (typeof o[key] === 'string' ? (o[key] as string) : undefined);
+		const result: Record<string, string> = { outcome: o.outcome };
+		for (const key of ['containerId', 'remoteUser', 'remoteWorkspaceFolder', 'message', 'description']) {
+			const v = text(key);
+			if (v !== undefined) {
+				result[key] = v;
+			}
+		}
+		return result as unknown as DevcontainerUpResult;
+	}
+	return undefined;
+}
+
+/**
+ * Runs `devcontainer up --workspace-folder WORKSPACE` with the current Node (the CLI needs
+ * Node >= 20, which whoever runs Airlock already has). `onLog` receives its log as it comes.
+ */
+export function runDevcontainerUp(workspace: string, options: { env?: NodeJS.ProcessEnv; onLog?: (text: string) => void } = {}): Promise<DevcontainerUpRun> {
+	const cli = devcontainerCliPath();
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [cli, 'up', '--workspace-folder', workspace], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let log = '';
+		child.stdout.on('data', (chunk: Buffer) => {
+			stdout += chunk.toString('utf8');
+		});
+		child.stderr.on('data', (chunk: Buffer) => {
+			const text = chunk.toString('utf8');
+			// Bounded: the first build prints the whole apt-get log.
+			log = (log + text).slice(-LOG_LIMIT);
+			options.onLog?.(text);
+		});
+		child.on('error', reject);
+		child.on('close', (exitCode) => resolve({ exitCode, result: parseDevcontainerUpOutput(stdout), log: (log + stdout).slice(-LOG_LIMIT) }));
+	});
+}
