@@ -24,7 +24,7 @@ import { ApplyRejectedError } from '../../extension/docker/errors';
 import { leftovers, newTestRun, removeEverything } from './lib/docker';
 import { assertProxyDenied, assertThrough, viaProxy } from './lib/probes';
 import { createTestNetwork, type TestNetworkPlan } from './lib/testNetwork';
-import { ensureTestHostImage, pageBody, startWebHost } from './lib/testHosts';
+import { ensureTestHostImage, pageBody, startWebHost, type WebHost } from './lib/testHosts';
 import { createWorkspace, FEATURE_SOURCE, type Workspace } from './lib/workspace';
 
 const REPO = findRepoRoot(__dirname);
@@ -334,13 +334,14 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 	let ws: Workspace;
 	let containerId: string;
 	let volumesBefore: string[];
+	let web: WebHost;
 
 	before(async function () {
 		buildCliBundle();
 		await ensureTestHostImage();
 		const net = await createTestNetwork(testRun, CLI_NETWORK);
 		const webV4 = net.hostV4(10);
-		await startWebHost(testRun, net, { hostNumber: 10, hostName: 'web' });
+		web = await startWebHost(testRun, net, { hostNumber: 10, hostName: 'web' });
 		// The lib's workspace: Dockerfile with sudo for `dev`, test network, names of the test host.
 		ws = createWorkspace(testRun, { name: 'up', featureOptions: { allow: '', mode: 'enforce' }, network: net, addHosts: { [ALLOWED]: webV4, [DENIED]: webV4 } });
 		fs.writeFileSync(path.join(ws.folder, '.devcontainer', 'airlock.yaml'), `version: 1\nmode: enforce\nbaseline: false\nallow:\n  - ${ALLOWED}\n`);
@@ -389,10 +390,36 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 		assert.equal(status.container.id, containerId);
 	});
 
-	it('verify runs the probes in the container and passes (exit 0)', async () => {
-		const r = await airlock(['verify', '--workspace', ws.folder], env);
-		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-		assert.notEqual(r.stdout.trim(), '', 'verify relays the probe lines');
+	it('verify relays the probes: passes when locked, exit 1 when the control fails or a probe leaks', async () => {
+		// The leak probes aim at this suite's test host, so a leak reaches a host the test owns.
+		const probes = ['--probe-host', web.ipv4, '--probe-host', web.ipv6];
+		const ok = await airlock(['verify', '--workspace', ws.folder, ...probes], env);
+		assert.equal(ok.code, 0, `stdout:\n${ok.stdout}\nstderr:\n${ok.stderr}`);
+		assert.match(ok.stdout, /PASS +control +https:\/\/allowed\.airlock-cli\.example\//);
+		assert.match(ok.stdout, /verify: OK/);
+		const json = await airlock(['verify', '--json', '--workspace', ws.folder, ...probes], env);
+		assert.equal(json.code, 0, json.stderr);
+		const report = JSON.parse(json.stdout) as { ok: boolean; controlPassed: boolean; leaks: number };
+		assert.deepEqual([report.ok, report.controlPassed, report.leaks], [true, true, 0]);
+
+		const noControl = await airlock(['verify', '--workspace', ws.folder, '--control-host', DENIED, ...probes], env);
+		assert.equal(noControl.code, 1, noControl.stdout);
+		assert.match(noControl.stdout, /the positive control did not pass/);
+		assert.match(noControl.stderr, /next: run `airlock status`/);
+
+		// Open the firewall for everyone (as root, as an attacker with root would): verify must see it.
+		const open = await ws.rootExec(['iptables', '-I', 'OUTPUT', '1', '-j', 'ACCEPT']);
+		assert.equal(open.code, 0, open.stderr);
+		try {
+			const leak = await airlock(['verify', '--workspace', ws.folder, ...probes], env);
+			assert.equal(leak.code, 1, leak.stdout);
+			assert.match(leak.stdout, /verify: FAILED: \d+ probe\(s\) leaked/);
+		} finally {
+			const close = await ws.rootExec(['iptables', '-D', 'OUTPUT', '1']);
+			assert.equal(close.code, 0, close.stderr);
+		}
+		const again = await airlock(['verify', '--workspace', ws.folder, ...probes], env);
+		assert.equal(again.code, 0, again.stdout);
 	});
 
 	it('logs shows the request the proxy blocked, after the allowed one went through', async () => {

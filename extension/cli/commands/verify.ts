@@ -1,18 +1,34 @@
-import type { Command } from '../command';
+import type { CliContext, Command } from '../command';
 import { EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK } from '../command';
 import { runVerify } from '../../docker/control';
 import { describeContainer, requireRunningContainer, withDockerErrors } from './status';
+
+/** The flags airlock-ctl verify takes, from ours. */
+function verifyArgs(values: CliContext['values']): string[] {
+	const args: string[] = values.json ? ['--json'] : [];
+	const control = values['control-host'];
+	if (typeof control === 'string') {
+		args.push('--control-host', control);
+	}
+	const probes = values['probe-host'];
+	for (const probe of Array.isArray(probes) ? probes : []) {
+		args.push('--probe-host', probe);
+	}
+	return args;
+}
 
 export const verifyCommand: Command = {
 	name: 'verify',
 	summary: 'probe the workspace container from the inside: the allowed path must work and every way around the proxy must be blocked',
 	options: {
 		json: { type: 'boolean', description: 'pass --json to airlock-ctl verify (machine-readable probe results)' },
+		'control-host': { type: 'string', description: 'allowlisted host for the positive control (default: the first exact web host of the policy)' },
+		'probe-host': { type: 'string', multiple: true, description: 'IPv4/IPv6 address the leak probes aim at instead of public ones (repeatable)' },
 	},
 	async run(ctx) {
 		const { container, result } = await withDockerErrors(async () => {
 			const { docker, container: found } = await requireRunningContainer(ctx);
-			return { container: found, result: await runVerify(docker, found.id, ctx.values.json ? ['--json'] : []) };
+			return { container: found, result: await runVerify(docker, found.id, verifyArgs(ctx.values)) };
 		});
 		ctx.stdout.write(result.stdout);
 		ctx.stderr.write(result.stderr);
