@@ -12,7 +12,9 @@ function verifyArgs(values: CliContext['values']): string[] {
 	}
 	const probes = values['probe-host'];
 	for (const probe of Array.isArray(probes) ? probes : []) {
-		args.push('--probe-host', probe);
+		if (typeof probe === 'string') {
+			args.push('--probe-host', probe);
+		}
 	}
 	return args;
 }
