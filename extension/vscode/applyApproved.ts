@@ -54,7 +54,10 @@ export async function applyToContainer(session: AirlockSession, progress: vscode
 	}
 }
 
-/** Says what happened after an apply, with the next step on failure. */
+/**
+ * Says what happened after an apply, with the next step on failure. The message is not awaited:
+ * the caller (and the review's busy state) must not wait for someone to click it.
+ */
 export async function reportApply(session: AirlockSession, result: ApplyResult, hostCount: number): Promise<ApproveOutcome> {
 	const workspace = session.hostPath ?? '';
 	if (result.outcome === 'applied') {
@@ -62,7 +65,7 @@ export async function reportApply(session: AirlockSession, result: ApplyResult, 
 		return 'applied';
 	}
 	if (result.outcome === 'no-container') {
-		await showInfoWithSteps(
+		void showInfoWithSteps(
 			'Airlock: approved. No locked container is running for this folder; devcontainer.json is up to date, so the plan is enforced when the folder opens in its container.',
 			reopenStep(),
 			session.output,
@@ -71,7 +74,7 @@ export async function reportApply(session: AirlockSession, result: ApplyResult, 
 	}
 	const where = result.container ? `the container ${result.container}` : 'the container';
 	const why = result.error instanceof ApplyRejectedError ? result.error.containerMessage : describeError(result.error).message;
-	await showErrorWithSteps(
+	void showErrorWithSteps(
 		`Airlock: approved, but ${where} did not take the new policy: ${why}. It keeps enforcing its previous policy; nothing new is open. Fix the entry and approve again, or retry.`,
 		[
 			{ label: 'Retry Apply', run: () => applyApprovedWithProgress(session) },
