@@ -59,12 +59,14 @@ export function parseDevcontainerUpOutput(stdout: string): DevcontainerUpResult 
 
 /**
  * Runs `devcontainer up --workspace-folder WORKSPACE` with the current Node (the CLI needs
- * Node >= 20, which whoever runs Airlock already has). `onLog` receives its log as it comes.
+ * Node >= 20, which whoever runs Airlock already has). `onLog` receives its log as it comes;
+ * `removeExisting` recreates the workspace's container (needed after devcontainer.json changed).
  */
-export function runDevcontainerUp(workspace: string, options: { env?: NodeJS.ProcessEnv; onLog?: (text: string) => void } = {}): Promise<DevcontainerUpRun> {
+export function runDevcontainerUp(workspace: string, options: { env?: NodeJS.ProcessEnv; onLog?: (text: string) => void; removeExisting?: boolean } = {}): Promise<DevcontainerUpRun> {
 	const cli = devcontainerCliPath();
+	const args = [cli, 'up', '--workspace-folder', workspace, ...(options.removeExisting ? ['--remove-existing-container'] : [])];
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [cli, 'up', '--workspace-folder', workspace], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
 		let stdout = '';
 		let log = '';
 		child.stdout.on('data', (chunk: Buffer) => {

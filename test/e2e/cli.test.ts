@@ -481,6 +481,34 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 		assert.match(status.stderr, /not the approved plan/);
 	});
 
+	it('up again re-applies the approved plan to the reused container', async () => {
+		const r = await airlock(['up', '--workspace', ws.folder, '--feature-path', FEATURE_SOURCE, '--json'], env, 900_000);
+		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+		const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { containerId: string; locked: boolean };
+		assert.equal(result.containerId, containerId, 'devcontainer.json did not change, so the container is reused');
+		assert.match(r.stderr, /The container enforced sha256:[0-9a-f]{64}; applied the approved plan/);
+		const status = await airlock(['status', '--workspace', ws.folder], env);
+		assert.equal(status.code, 0, status.stderr);
+		assertProxyDenied(await viaProxy(ws, `https://${DENIED}/index.html`));
+	});
+
+	it('up after a newly approved plan recreates the container with it', async () => {
+		fs.writeFileSync(path.join(ws.folder, '.devcontainer', 'airlock.yaml'), `version: 1\nmode: enforce\nbaseline: false\nallow:\n  - ${ALLOWED}\n  - ${DENIED}\n`);
+		const approve = await airlock(['approve', '--yes', '--workspace', ws.folder], env);
+		assert.equal(approve.code, 0, approve.stderr);
+		const r = await airlock(['up', '--workspace', ws.folder, '--feature-path', FEATURE_SOURCE, '--json'], env, 900_000);
+		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+		assert.match(r.stderr, /devcontainer\.json changed: recreating/);
+		const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { containerId: string; locked: boolean };
+		assert.equal(result.locked, true);
+		assert.notEqual(result.containerId, containerId);
+		containerId = result.containerId;
+		const json = JSON.parse((await airlock(['status', '--json', '--workspace', ws.folder], env)).stdout) as { policyHash: string; approvedPlanHash: string; hosts: number };
+		assert.equal(json.policyHash, json.approvedPlanHash);
+		assert.equal(json.hosts, 2);
+		assertThrough(await viaProxy(ws, `https://${DENIED}/index.html`), pageBody('web'));
+	});
+
 	it('down removes the container and leaves no containers, networks or volumes of its own', async () => {
 		const r = await airlock(['down', '--workspace', ws.folder], env);
 		assert.equal(r.code, 0, r.stderr);

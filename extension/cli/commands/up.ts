@@ -5,7 +5,9 @@ import { InvalidInputError } from '../../core/errors';
 import { planDevcontainer, writeDevcontainer } from '../../core/devcontainer';
 import { connectDocker } from '../../docker/connect';
 import { devcontainerCliPath, runDevcontainerUp, type DevcontainerUpRun } from '../../docker/devcontainerCli';
-import { readStatus } from '../../docker/control';
+import { applyPolicy, readStatus } from '../../docker/control';
+import { listWorkspaceContainers } from '../../docker/findContainer';
+import { canonicalText } from '../../core/enforcedPolicy';
 import { AirlockNotInstalledError, DockerLayerError, describeCause, shortId } from '../../docker/errors';
 import { isLocked, type AirlockStatus } from '../../docker/status';
 import { generateOptionSpecs, generateOptionsFrom, requireApprovedPolicy } from './generate';
@@ -20,14 +22,14 @@ function lastLines(text: string, count: number): string {
 }
 
 /** Runs `devcontainer up`, relaying its log with --verbose; a missing CLI is a CliError. */
-async function startContainer(ctx: CliContext, verbose: boolean): Promise<DevcontainerUpRun> {
+async function startContainer(ctx: CliContext, verbose: boolean, removeExisting: boolean): Promise<DevcontainerUpRun> {
 	try {
 		devcontainerCliPath();
 	} catch (err) {
 		throw new CliError(`step 2/3 (devcontainer up) failed: the devcontainer CLI is not installed next to Airlock (${describeCause(err)})`, EXIT_CHECK_FAILED,
 			'reinstall Airlock (its dependency @devcontainers/cli provides it)');
 	}
-	return runDevcontainerUp(ctx.workspace, { env: ctx.env, ...(verbose ? { onLog: (text: string) => ctx.stderr.write(text) } : {}) });
+	return runDevcontainerUp(ctx.workspace, { env: ctx.env, removeExisting, ...(verbose ? { onLog: (text: string) => ctx.stderr.write(text) } : {}) });
 }
 
 /** Polls `airlock-ctl status` until locked/weakened or the deadline; returns the last status seen. */
@@ -80,11 +82,13 @@ export const upCommand: Command = {
 		const { docker } = await withDockerErrors(() => connectDocker(ctx.env));
 
 		// Step 1: devcontainer.json from the approved plan only.
+		let configChanged = false;
 		try {
 			const options = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved.policy);
 			const plan = planDevcontainer(options);
 			if (plan.changed) {
 				writeDevcontainer(plan, options);
+				configChanged = true;
 				say(`${plan.before === null ? 'Created' : 'Updated'} ${plan.file} from the approved plan ${approved.planHash}.`);
 			} else {
 				say(`${plan.file} is in step with the approved plan ${approved.planHash}.`);
@@ -97,8 +101,15 @@ export const upCommand: Command = {
 		}
 
 		// Step 2: the devcontainer CLI builds (first time) and starts the container.
+		// The devcontainer CLI reuses an existing container even when its config changed: recreate it
+		// then, or the container would keep enforcing the policy it was built with.
+		const existing = await withDockerErrors(() => listWorkspaceContainers(docker, ctx.workspace, { includeStopped: true }));
+		const recreate = configChanged && existing.length > 0;
+		if (recreate) {
+			say(`devcontainer.json changed: recreating ${existing.map((c) => `${c.name} (${shortId(c.id)})`).join(', ')} (files outside the workspace folder and volumes are lost).`);
+		}
 		say('Starting the dev container with the devcontainer CLI (the first build installs the proxy and can take minutes)...');
-		const run = await startContainer(ctx, ctx.values.verbose === true);
+		const run = await startContainer(ctx, ctx.values.verbose === true, recreate);
 		const result = run.result;
 		if (run.exitCode !== 0 || result?.outcome !== 'success' || !result.containerId) {
 			const why = result?.message ? `${result.message}${result.description ? ` (${result.description})` : ''}` : `exit code ${run.exitCode}`;
@@ -118,12 +129,21 @@ export const upCommand: Command = {
 			throw new CliError(`step 3/3 (waiting for the lock) failed: ${describeCause(err)}`, EXIT_CHECK_FAILED, next);
 		}
 		const locked = waited.status !== undefined && isLocked(waited.status);
+		if (locked && waited.status && waited.status.policyHash !== approved.planHash) {
+			// A reused container may enforce an older plan, or one applied by hand: enforce the approved one.
+			const before = waited.status.policyHash;
+			try {
+				await applyPolicy(docker, containerId, canonicalText(approved.policy));
+				waited = { status: await readStatus(docker, containerId) };
+			} catch (err) {
+				const next = err instanceof DockerLayerError ? err.nextStep : 'run `airlock up` again';
+				throw new CliError(`step 3/3 (enforcing the approved plan) failed: the container enforces ${before}, not the approved plan ${approved.planHash}, and applying it failed: ${describeCause(err)}`, EXIT_CHECK_FAILED, next);
+			}
+			say(`The container enforced ${before}; applied the approved plan ${approved.planHash}.`);
+		}
 		if (locked && waited.status) {
 			const s = waited.status;
 			say(`Egress is ${s.state === 'weakened' ? `LOCKED, WEAKENED (${s.reason ?? 'sudo kept'})` : 'LOCKED'}: mode ${s.mode}, ${s.hosts} hosts, policy ${s.policyHash}.`);
-			if (s.policyHash !== approved.planHash) {
-				say(`Warning: the container enforces ${s.policyHash}, not the approved plan ${approved.planHash}; run \`airlock check\`.`);
-			}
 		}
 		if (ctx.values.json) {
 			ctx.stdout.write(JSON.stringify({ containerId, remoteUser, locked }) + '\n');
