@@ -295,7 +295,12 @@ describe('e2e: logs, status, down and ProxyLogFollower on a labelled container (
 		assert.equal(stdout.split('\n').filter((l) => l.includes('evil.example')).length, 1, stdout);
 	});
 
-	it('down removes the container with its volumes; status then says to run `airlock up`', async () => {
+	it('down removes the stopped container with its volumes; status then says to run `airlock up`', async () => {
+		await docker.getContainer(containerId).stop({ t: 0 });
+		const stopped = await airlock(['status', '--workspace', workspace], env);
+		assert.equal(stopped.code, 1);
+		assert.match(stopped.stderr, /no running container for this workspace .*; .* is exited/);
+
 		const r = await airlock(['down', '--workspace', workspace], env);
 		assert.equal(r.code, 0, r.stderr);
 		assert.match(r.stdout, new RegExp(`removed container .*\\(${containerId.slice(0, 12)}\\)`));
@@ -309,6 +314,20 @@ describe('e2e: logs, status, down and ProxyLogFollower on a labelled container (
 		const again = await airlock(['down', '--workspace', workspace], env);
 		assert.equal(again.code, 0);
 		assert.match(again.stdout, /Nothing to remove/);
+	});
+
+	it('logs -f started while the engine is unreachable says so and keeps retrying until Ctrl-C', async () => {
+		const child = spawn(process.execPath, [CLI_BUNDLE, 'logs', '-f', '--workspace', workspace],
+			{ env: { ...env, DOCKER_HOST: 'unix:///run/airlock-e2e-engine/no-such.sock' }, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stderr = '';
+		child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+		const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+		try {
+			await waitFor('the unreachable-engine message', () => /Docker engine not reachable: .*no-such\.sock.*keeps retrying/.test(stderr) || undefined);
+		} finally {
+			child.kill('SIGINT');
+		}
+		assert.equal(await exited, 0, stderr);
 	});
 
 	it('says plainly when the engine is not reachable', async () => {

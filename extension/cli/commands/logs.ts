@@ -1,7 +1,7 @@
 import type { CliContext, Command } from '../command';
 import { EXIT_OK } from '../command';
 import { formatProxyLogEntry, isDenied, parseProxyLogLine, type ProxyLogEntry } from '../../core/proxyLog';
-import { connectDocker } from '../../docker/connect';
+import { createDockerClient } from '../../docker/connect';
 import { readProxyLog } from '../../docker/control';
 import { ProxyLogFollower, type FollowerStateChange } from '../../docker/logStream';
 import { describeContainer, requireRunningContainer, withDockerErrors } from './status';
@@ -39,7 +39,8 @@ function describeState(change: FollowerStateChange): string {
 
 /** Follows until SIGINT/SIGTERM; the follower survives container and engine restarts. */
 async function follow(ctx: CliContext): Promise<number> {
-	const { docker } = await withDockerErrors(() => connectDocker(ctx.env));
+	// No ping first: with the engine down, the follower says so and keeps retrying.
+	const { docker } = await withDockerErrors(async () => createDockerClient(ctx.env));
 	const follower = new ProxyLogFollower({ docker, workspace: ctx.workspace, from: ctx.values.new === true ? 'end' : 'beginning' });
 	const print = printer(ctx);
 	follower.on('entry', print);

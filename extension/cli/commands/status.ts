@@ -5,7 +5,7 @@ import { readApprovedPolicy } from '../../core/approvals';
 import { connectDocker } from '../../docker/connect';
 import { readStatus } from '../../docker/control';
 import { DockerLayerError, shortId } from '../../docker/errors';
-import { findWorkspaceContainer, type WorkspaceContainer } from '../../docker/findContainer';
+import { findWorkspaceContainer, listWorkspaceContainers, type WorkspaceContainer } from '../../docker/findContainer';
 import { isLocked, type AirlockStatus } from '../../docker/status';
 
 /*
@@ -29,7 +29,9 @@ export async function requireRunningContainer(ctx: CliContext): Promise<{ docker
 	const { docker } = await connectDocker(ctx.env);
 	const container = await findWorkspaceContainer(docker, ctx.workspace);
 	if (!container) {
-		throw new CliError(`no running container for this workspace (${ctx.workspace})`, EXIT_CHECK_FAILED, 'run `airlock up` to start it');
+		const stopped = await listWorkspaceContainers(docker, ctx.workspace, { includeStopped: true });
+		const note = stopped.length > 0 ? `; ${describeContainer(stopped[0])} is ${stopped[0].state}` : '';
+		throw new CliError(`no running container for this workspace (${ctx.workspace})${note}`, EXIT_CHECK_FAILED, 'run `airlock up` to start it');
 	}
 	return { docker, container };
 }
