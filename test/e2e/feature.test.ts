@@ -76,7 +76,7 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 
 	afterEach(async function () {
 		if (this.currentTest?.state === 'failed' && ws) {
-			const diagnostics = await ws.rootExec(['sh', '-c', 'airlock-ctl status --json; tail -n 30 /var/log/airlock/entrypoint.log /var/log/airlock/cache.log /var/log/airlock/access.log; iptables -S; ip6tables -S'])
+			const diagnostics = await ws.rootExec(['sh', '-c', 'airlock-ctl status --json; tail -n 5 /var/log/airlock/entrypoint.log /var/log/airlock/cache.log; tail -n 15 /var/log/airlock/access.log'])
 				.catch((e: Error) => ({ stdout: '', stderr: e.message }));
 			console.log(`--- container diagnostics ---\n${diagnostics.stdout}${diagnostics.stderr}`);
 			console.log(`--- test host ---\n${await web.logs()}`);

@@ -29,7 +29,8 @@ export interface CurlOutcome {
 	readonly raw: RunResult;
 }
 
-const MARK = '@@airlock-e2e@@';
+// Not starting with "@": curl -w reads its format from a file then.
+const MARK = '#airlock-e2e#';
 
 /** Runs curl as the remote user; `direct` removes every proxy variable first. */
 export async function curlAsAgent(ws: Workspace, url: string, options: { direct?: boolean; extraArgs?: string[] } = {}): Promise<CurlOutcome> {

@@ -105,6 +105,8 @@ export function createWorkspace(testRun: TestRun, spec: WorkspaceSpec): Workspac
 		// --force-rm: a failed build (an install refusal) leaves no intermediate container.
 		build: { dockerfile: 'Dockerfile', options: ['--network=host', '--force-rm'] },
 		remoteUser: spec.remoteUser ?? 'dev',
+		// Never remap the remote user to the host's uid: on a root host that would be uid 0.
+		updateRemoteUserUID: false,
 		features: { './airlock': spec.featureOptions },
 		runArgs,
 		remoteEnv: proxyEnv(port),
