@@ -175,6 +175,7 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 
 	private async loop(): Promise<void> {
 		let delay = this.retryInitialMs;
+		let laterDelay = this.retryInitialMs * 4;
 		while (!this.stopped) {
 			const pingError = await this.ping();
 			if (this.stopped) {
@@ -189,7 +190,10 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 			delay = this.retryInitialMs;
 			const outcome = await this.followOnce();
 			if (outcome === 'retry-later') {
-				await this.sleep(this.retryInitialMs * 4);
+				await this.sleep(laterDelay);
+				laterDelay = Math.min(laterDelay * 2, this.retryMaxMs);
+			} else {
+				laterDelay = this.retryInitialMs * 4;
 			}
 		}
 	}
@@ -225,7 +229,8 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 				// Subscribe before looking, so a container started in between is not missed.
 				events = await this.docker.getEvents({ filters: { type: ['container'], event: ['start', 'die', 'destroy'] } });
 			} catch {
-				return 'again';
+				// The next ping tells an engine that is gone from one that refused; pause either way.
+				return 'retry-later';
 			}
 			releases.push(this.own(() => (events as unknown as { destroy(): void }).destroy()));
 			this.watchEvents(events, wakeup);
@@ -237,7 +242,7 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 			try {
 				container = await findWorkspaceContainer(this.docker, this.workspace);
 			} catch {
-				return 'again';
+				return 'retry-later';
 			}
 			if (!container) {
 				this.setState({ state: 'waiting-for-container', detail: `no running container for ${this.workspace}` });
@@ -253,16 +258,41 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 				return 'retry-later';
 			}
 			releases.push(this.own(() => tail.close()));
+			const startedAt = await this.containerStartedAt(container.id);
+			let complaint = '';
+			tail.stderr.on('data', (chunk: Buffer) => {
+				complaint = (complaint + chunk.toString('utf8')).slice(-500);
+			});
 			this.setState({ state: 'following', container: { id: container.id, name: container.name } }, true);
 			void tail.exited.then(() => wakeup.wake('tail-ended'));
 			const reason = await wakeup.promise;
-			// tail ending on its own while the container still runs would otherwise spin.
-			return reason === 'tail-ended' ? 'retry-later' : 'again';
+			if (reason !== 'tail-ended' || this.stopped) {
+				return 'again';
+			}
+			// The reader ends with its container: a stop or restart is not worth a complaint.
+			const nowStartedAt = await this.containerStartedAt(container.id);
+			if (nowStartedAt === undefined || nowStartedAt !== startedAt) {
+				return 'again';
+			}
+			// The reader ended with no container event: say why, and pause so it cannot spin.
+			const why = complaint.split('\n').filter((l) => l !== '' && !HEADER.test(l)).pop();
+			this.setState({ state: 'waiting-for-container', detail: `the log reader in ${shortId(container.id)} stopped${why ? `: ${why}` : ''}; retrying` });
+			return 'retry-later';
 		} finally {
 			for (const release of releases) {
 				release();
 			}
 			this.current = undefined;
+		}
+	}
+
+	/** When the container last started, or undefined when it is not running (or gone). */
+	private async containerStartedAt(id: string): Promise<string | undefined> {
+		try {
+			const info = await this.docker.getContainer(id).inspect();
+			return info.State.Running ? info.State.StartedAt : undefined;
+		} catch {
+			return undefined;
 		}
 	}
 

@@ -153,7 +153,7 @@ async function startPrivateEngine(): Promise<void> {
 	// root and bridge, and without touching iptables (its containers use --network none).
 	const log = fs.openSync('/tmp/airlock-e2e-dockerd.log', 'a');
 	const child = spawn('dockerd', ['--host', PRIVATE_HOST, '--data-root', '/var/lib/airlock-e2e-engine', '--exec-root', `${PRIVATE_ROOT}/exec`,
-		'--pidfile', PRIVATE_PIDFILE, '--bridge', PRIVATE_BRIDGE, '--iptables=false', '--ip6tables=false'],
+		'--pidfile', PRIVATE_PIDFILE, '--bridge', PRIVATE_BRIDGE, '--iptables=false', '--ip6tables=false', '--shutdown-timeout=1'],
 	{ detached: true, stdio: ['ignore', log, log] });
 	child.unref();
 	fs.closeSync(log);
