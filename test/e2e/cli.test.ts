@@ -511,13 +511,17 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 		assertProxyDenied(await viaProxy(ws, `https://${DENIED}/index.html`));
 	});
 
-	it('up after a newly approved plan recreates the container with it', async () => {
+	it('up after a newly approved plan (and `airlock generate`) recreates the container with it', async () => {
 		fs.writeFileSync(path.join(ws.folder, '.devcontainer', 'airlock.yaml'), `version: 1\nmode: enforce\nbaseline: false\nallow:\n  - ${ALLOWED}\n  - ${DENIED}\n`);
 		const approve = await airlock(['approve', '--yes', '--workspace', ws.folder], env);
 		assert.equal(approve.code, 0, approve.stderr);
+		// generate writes devcontainer.json first, so up itself sees nothing to write: it must still
+		// notice the container is older than its config.
+		const generate = await airlock(['generate', '--workspace', ws.folder, '--feature-path', FEATURE_SOURCE], env);
+		assert.equal(generate.code, 0, generate.stderr);
 		const r = await airlock(['up', '--workspace', ws.folder, '--feature-path', FEATURE_SOURCE, '--json'], env, 900_000);
 		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-		assert.match(r.stderr, /devcontainer\.json changed: recreating/);
+		assert.match(r.stderr, /devcontainer\.json changed since the container was made: recreating/);
 		const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { containerId: string; locked: boolean };
 		assert.equal(result.locked, true);
 		assert.notEqual(result.containerId, containerId);

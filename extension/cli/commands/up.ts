@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type Docker from 'dockerode';
 import type { CliContext, Command } from '../command';
 import { CliError, EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK } from '../command';
@@ -30,6 +31,20 @@ async function startContainer(ctx: CliContext, verbose: boolean, removeExisting:
 			'reinstall Airlock (its dependency @devcontainers/cli provides it)');
 	}
 	return runDevcontainerUp(ctx.workspace, { env: ctx.env, removeExisting, ...(verbose ? { onLog: (text: string) => ctx.stderr.write(text) } : {}) });
+}
+
+/** True when the file changed after `time` (e.g. `airlock generate` ran after the container was made). */
+function editedSince(file: string | undefined, time: Date): boolean {
+	try {
+		return file !== undefined && fs.statSync(file).mtimeMs > time.getTime();
+	} catch {
+		return false;
+	}
+}
+
+/** Creation time to the millisecond (the container list rounds to seconds, too coarse to compare with a file's mtime). */
+async function createdAt(docker: Docker, id: string): Promise<Date> {
+	return withDockerErrors(async () => new Date((await docker.getContainer(id).inspect()).Created));
 }
 
 /** Polls `airlock-ctl status` until locked/weakened or the deadline; returns the last status seen. */
@@ -83,9 +98,11 @@ export const upCommand: Command = {
 
 		// Step 1: devcontainer.json from the approved plan only.
 		let configChanged = false;
+		let configFile: string | undefined;
 		try {
 			const options = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved.policy);
 			const plan = planDevcontainer(options);
+			configFile = plan.file;
 			if (plan.changed) {
 				writeDevcontainer(plan, options);
 				configChanged = true;
@@ -104,9 +121,9 @@ export const upCommand: Command = {
 		// The devcontainer CLI reuses an existing container even when its config changed: recreate it
 		// then, or the container would keep enforcing the policy it was built with.
 		const existing = await withDockerErrors(() => listWorkspaceContainers(docker, ctx.workspace, { includeStopped: true }));
-		const recreate = configChanged && existing.length > 0;
+		const recreate = existing.length > 0 && (configChanged || editedSince(configFile, await createdAt(docker, existing[0].id)));
 		if (recreate) {
-			say(`devcontainer.json changed: recreating ${existing.map((c) => `${c.name} (${shortId(c.id)})`).join(', ')} (files outside the workspace folder and volumes are lost).`);
+			say(`devcontainer.json changed since the container was made: recreating ${existing.map((c) => `${c.name} (${shortId(c.id)})`).join(', ')} (files outside the workspace folder and volumes are lost).`);
 		}
 		say('Starting the dev container with the devcontainer CLI (the first build installs the proxy and can take minutes)...');
 		const run = await startContainer(ctx, ctx.values.verbose === true, recreate);
