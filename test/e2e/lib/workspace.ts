@@ -44,7 +44,8 @@ export interface WorkspaceSpec {
 	readonly name: string;
 	/** The Feature's options (docs/architecture.md §2). */
 	readonly featureOptions: Readonly<Record<string, string | boolean>>;
-	readonly network: TestNetwork;
+	/** The test network to attach; without one the container gets `--network none`. */
+	readonly network?: TestNetwork;
 	/** `--add-host NAME:IP` entries. */
 	readonly addHosts?: Readonly<Record<string, string>>;
 	/** `--dns IP`: Docker's embedded DNS forwards to it. */
@@ -92,7 +93,7 @@ export function createWorkspace(testRun: TestRun, spec: WorkspaceSpec): Workspac
 	fs.cpSync(FEATURE_SOURCE, path.join(devcontainerDir, 'airlock'), { recursive: true });
 	fs.writeFileSync(path.join(devcontainerDir, 'Dockerfile'), spec.dockerfile ?? DEFAULT_DOCKERFILE);
 	const port = spec.proxyPort ?? Number(spec.featureOptions.proxyPort ?? 3128);
-	const runArgs = ['--network', spec.network.name, ...testRun.labelArgs];
+	const runArgs = ['--network', spec.network?.name ?? 'none', ...testRun.labelArgs];
 	for (const [host, ip] of Object.entries(spec.addHosts ?? {})) {
 		runArgs.push('--add-host', `${host}:${ip}`);
 	}
