@@ -316,6 +316,48 @@ describe('e2e: logs, status, down and ProxyLogFollower on a labelled container (
 		assert.match(again.stdout, /Nothing to remove/);
 	});
 
+	it('down also removes the Compose project\'s other services, its network and its volumes, and keeps unrelated named volumes', async () => {
+		// What `docker compose` creates for a Compose-based dev container, made with the same labels.
+		const project = `airlock-e2e-down-${process.pid}`;
+		const composeLabels = { 'com.docker.compose.project': project };
+		const network = await docker.createNetwork({ Name: `${project}_default`, Driver: 'bridge', Labels: composeLabels,
+			IPAM: { Config: [{ Subnet: '198.51.100.96/28' }] } });
+		const projectVolume = await docker.createVolume({ Name: `${project}_data`, Labels: composeLabels });
+		const userVolume = await docker.createVolume({ Name: `${project}-user-data` });
+		const make = async (labels: Record<string, string>, binds: string[]): Promise<string> => {
+			const c = await docker.createContainer({ Image: DEV_IMAGE, Cmd: ['sleep', 'infinity'], Labels: labels, Volumes: { '/anonymous': {} },
+				HostConfig: { NetworkMode: `${project}_default`, Binds: binds } });
+			await c.start();
+			return c.id;
+		};
+		const app = await make({ ...composeLabels, 'devcontainer.local_folder': workspace }, [`${projectVolume.name}:/data`, `${userVolume.name}:/user`]);
+		const db = await make(composeLabels, []);
+		const anonymous = (await docker.getContainer(app).inspect()).Mounts.filter((m) => m.Destination === '/anonymous').map((m) => m.Name);
+		assert.equal(anonymous.length, 1);
+		try {
+			const r = await airlock(['down', '--workspace', workspace], env);
+			assert.equal(r.code, 0, r.stderr);
+			assert.match(r.stdout, new RegExp(`removed container .*\\(${app.slice(0, 12)}\\)`));
+			assert.match(r.stdout, new RegExp(`removed container .*\\(${db.slice(0, 12)}\\)`));
+			assert.match(r.stdout, new RegExp(`removed network ${project}_default`));
+			assert.match(r.stdout, new RegExp(`removed volume ${project}_data`));
+			assert.match(r.stdout, new RegExp(`kept    volume ${project}-user-data \\(named; may hold data`));
+			const containers = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
+			assert.deepEqual(containers, []);
+			const volumes = ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name);
+			assert.ok(!volumes.includes(`${project}_data`) && !volumes.includes(anonymous[0] ?? ''), volumes.join(','));
+			assert.ok(volumes.includes(`${project}-user-data`));
+			await assert.rejects(network.inspect(), (err: { statusCode?: number }) => err.statusCode === 404);
+		} finally {
+			for (const id of [app, db]) {
+				await docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+			}
+			await network.remove().catch(() => undefined);
+			await projectVolume.remove().catch(() => undefined);
+			await userVolume.remove();
+		}
+	});
+
 	it('logs -f started while the engine is unreachable says so and keeps retrying until Ctrl-C', async () => {
 		const child = spawn(process.execPath, [CLI_BUNDLE, 'logs', '-f', '--workspace', workspace],
 			{ env: { ...env, DOCKER_HOST: 'unix:///run/airlock-e2e-engine/no-such.sock' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -44,7 +44,16 @@ async function removeEverything(docker: Docker, workspace: string): Promise<Remo
 	const images = new Set<string>();
 
 	for (const [id, target] of targets) {
-		const info = await docker.getContainer(id).inspect();
+		let info: Docker.ContainerInspectInfo;
+		try {
+			info = await docker.getContainer(id).inspect();
+		} catch (err) {
+			// Gone already (removed by someone else in between): nothing to do.
+			if (engineStatusCode(err) !== 404) {
+				result.failed.push(`container ${target.name} (${shortId(id)}): ${describeCause(err)}`);
+			}
+			continue;
+		}
 		for (const name of Object.keys(info.NetworkSettings?.Networks ?? {})) {
 			networks.add(name);
 		}
@@ -70,7 +79,15 @@ async function removeEverything(docker: Docker, workspace: string): Promise<Remo
 			continue;
 		}
 		const network = docker.getNetwork(name);
-		const info = (await network.inspect()) as { Labels?: Record<string, string>; Containers?: Record<string, unknown> };
+		let info: { Labels?: Record<string, string>; Containers?: Record<string, unknown> };
+		try {
+			info = (await network.inspect()) as typeof info;
+		} catch (err) {
+			if (engineStatusCode(err) !== 404) {
+				result.failed.push(`network ${name}: ${describeCause(err)}`);
+			}
+			continue;
+		}
 		const project = info.Labels?.[COMPOSE_PROJECT_LABEL];
 		if (!project || !projects.has(project)) {
 			result.kept.push(`network ${name} (not created for this workspace)`);
@@ -88,7 +105,15 @@ async function removeEverything(docker: Docker, workspace: string): Promise<Remo
 
 	for (const name of namedVolumes) {
 		const volume = docker.getVolume(name);
-		const info = await volume.inspect();
+		let info: Docker.VolumeInspectInfo;
+		try {
+			info = await volume.inspect();
+		} catch (err) {
+			if (engineStatusCode(err) !== 404) {
+				result.failed.push(`volume ${name}: ${describeCause(err)}`);
+			}
+			continue;
+		}
 		const project = info.Labels?.[COMPOSE_PROJECT_LABEL];
 		if (!project || !projects.has(project)) {
 			result.kept.push(`volume ${name} (named; may hold data — remove it with \`docker volume rm ${name}\`)`);
