@@ -5,6 +5,7 @@
 #
 # Options arrive upper-cased (devcontainer Feature spec): ALLOW, MODE, PROXYPORT, ALLOWSUDO.
 set -euo pipefail
+trap 'echo "airlock: install: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 FEATURE_DIR=$(cd "$(dirname "$0")" && pwd)
 ALLOW=${ALLOW:-}

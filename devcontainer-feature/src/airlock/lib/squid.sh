@@ -46,7 +46,7 @@ airlock_squid_generate() {
 	mkdir -p "$dir"
 	local -a ports=()
 	mapfile -t ports < <(airlock_policy_rules "$policy" | sed -n 's/^.*:\([0-9][0-9]*\)$/\1/p' | sort -un)
-	airlock_policy_rules "$policy" | grep -v ':[0-9]*$' | airlock_squid_write_list "$dir" web
+	airlock_policy_rules "$policy" | sed '/:[0-9]*$/d' | airlock_squid_write_list "$dir" web
 	for port in "${ports[@]}"; do
 		airlock_policy_rules "$policy" | sed -n "s/:$port\$//p" | airlock_squid_write_list "$dir" "port-$port"
 	done
