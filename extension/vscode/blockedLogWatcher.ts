@@ -7,6 +7,9 @@ import type { AirlockSession } from './session';
 
 /** At most one "new host blocked" notification in this interval; the rest are counted. */
 const NOTIFY_INTERVAL_MS = 10_000;
+/** A container that is still locking is asked again this often, this many times. */
+const LOCK_RECHECK_MS = 2_000;
+const LOCK_RECHECKS = 30;
 
 /**
  * Follows the container's proxy log and turns each blocked request into a log line, a tree
@@ -16,6 +19,7 @@ const NOTIFY_INTERVAL_MS = 10_000;
 export class BlockedLogWatcher implements vscode.Disposable {
 	private follower: ProxyLogFollower | undefined;
 	private readonly throttle = new NotificationThrottle(NOTIFY_INTERVAL_MS);
+	private recheck: NodeJS.Timeout | undefined;
 
 	constructor(
 		private readonly session: AirlockSession,
@@ -71,7 +75,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 			case 'following': {
 				const name = change.container?.name ?? change.container?.id ?? 'the container';
 				out.info(`Following the proxy log of container ${name}.`);
-				this.session.update({ containerState: 'locked', ...(change.container ? { container: change.container } : {}), detail: `Container: ${name}` });
+				this.session.update({ containerState: 'starting', ...(change.container ? { container: change.container } : {}), detail: `Container: ${name}` });
 				await this.readLockState(change.container?.id);
 				this.onFollowing();
 				break;
@@ -89,24 +93,41 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		}
 	}
 
-	/** `locked`, `weakened` or `not-locked`, as the container reports it. */
-	private async readLockState(id: string | undefined): Promise<void> {
-		if (!id) {
+	/**
+	 * `locked`, `weakened` or `not-locked`, as the container reports it. A container that has
+	 * just started is still locking, so a `not-locked` answer is asked again for a while.
+	 */
+	private async readLockState(id: string | undefined, attempt = 0): Promise<void> {
+		clearTimeout(this.recheck);
+		if (!id || this.session.state.container?.id !== id) {
 			return;
 		}
+		let state: 'locked' | 'weakened' | 'not-locked';
+		let reason: string | null = null;
 		try {
 			const status = await readStatus(this.session.docker, id);
-			this.session.update({ containerState: status.state, ...(status.reason ? { detail: `${this.session.state.detail ?? ''} (${status.reason})` } : {}) });
-			if (status.state === 'not-locked') {
-				this.session.output.error(`The container reports NOT LOCKED${status.reason ? `: ${status.reason}` : ''}. Egress stays closed; run "Airlock: Verify Lockdown".`);
-			}
+			state = status.state;
+			reason = status.reason;
 		} catch (err) {
-			this.session.output.warn(`Could not read the container's Airlock status: ${err instanceof Error ? err.message : String(err)}`);
-			this.session.update({ containerState: 'not-locked', detail: 'The container has no working Airlock control command.' });
+			state = 'not-locked';
+			reason = `no working Airlock control command (${err instanceof Error ? err.message : String(err)})`;
+		}
+		const detail = `Container: ${this.session.state.container?.name ?? id}${reason ? ` (${reason})` : ''}`;
+		if (state !== this.session.state.containerState || detail !== this.session.state.detail) {
+			this.session.update({ containerState: state, detail });
+			if (state === 'not-locked') {
+				this.session.output.warn(`The container reports NOT LOCKED${reason ? `: ${reason}` : ''}. Egress stays closed${attempt < LOCK_RECHECKS ? '; checking again' : '; run "Airlock: Verify Lockdown"'}.`);
+			} else {
+				this.session.output.info(`The container reports ${state.toUpperCase()}${reason ? `: ${reason}` : ''}.`);
+			}
+		}
+		if (state === 'not-locked' && attempt < LOCK_RECHECKS) {
+			this.recheck = setTimeout(() => void this.readLockState(id, attempt + 1), LOCK_RECHECK_MS);
 		}
 	}
 
 	dispose(): void {
+		clearTimeout(this.recheck);
 		void this.follower?.stop();
 		this.follower = undefined;
 	}

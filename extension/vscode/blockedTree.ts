@@ -66,7 +66,7 @@ function treeMessage(session: AirlockSession): string | undefined {
 		case 'read-only':
 			return 'Inside the container Airlock only shows the policy; blocked requests and approvals live on the host.';
 		case 'starting':
-			return 'Connecting to the Docker engine…';
+			return 'Connecting to the Docker engine and the container…';
 		default:
 			return session.blocked.hostCount === 0 ? `Following ${s.container?.name ?? 'the container'}: nothing blocked yet.` : undefined;
 	}

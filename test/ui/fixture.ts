@@ -12,6 +12,20 @@ export function freshWorkspace(fixture: string): { root: string; workspace: stri
 	return { root, workspace, scratch };
 }
 
+/**
+ * A copy of a fixture at a path that stays the same from run to run, so the image the
+ * devcontainer CLI builds for it (named after the path) is reused through Docker's cache.
+ */
+export function stableWorkspace(fixture: string): { root: string; workspace: string; scratch: string } {
+	const root = path.join(os.tmpdir(), 'airlock-ui-stable');
+	const workspace = path.join(root, fixture);
+	fs.rmSync(workspace, { recursive: true, force: true });
+	fs.mkdirSync(root, { recursive: true });
+	fs.cpSync(path.join(__dirname, '..', '..', '..', 'test', 'ui', 'fixtures', fixture), workspace, { recursive: true });
+	const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-ui-scratch-'));
+	return { root, workspace, scratch };
+}
+
 /** The approval records the extension wrote under XDG_CONFIG_HOME. */
 export function readApprovals(configHome: string): { planHash: string; approvedBy: string; canonicalPolicy: string; plan: { entries: { host: string }[] } }[] {
 	const dir = path.join(configHome, 'airlock', 'approvals');

@@ -32,27 +32,36 @@ export class Workbench {
 		await this.page.context().close();
 	}
 
-	/** Runs a command by its palette title, e.g. "Airlock: Show Plan". */
+	/**
+	 * Runs a command by its palette title, e.g. "Airlock: Show Plan". A notification that
+	 * appears meanwhile can take focus and close the palette, so it is reopened until the
+	 * command shows up.
+	 */
 	async runCommand(title: string): Promise<void> {
-		await this.dismissNotifications();
-		await this.page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 }, force: true }).catch(() => undefined);
-		await this.page.keyboard.press('F1');
+		const deadline = Date.now() + UI_WAIT_MS;
 		const input = this.page.locator('.quick-input-widget .quick-input-box input');
-		await input.waitFor({ state: 'visible', timeout: UI_WAIT_MS });
-		await input.fill(`>${title}`);
-		const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-		await row.waitFor({ timeout: UI_WAIT_MS });
-		// Pick the exact title, not a longer one that contains it.
 		const rows = this.page.locator('.quick-input-list .monaco-list-row');
-		const count = await rows.count();
-		for (let i = 0; i < count; i++) {
-			const label = (await rows.nth(i).getAttribute('aria-label')) ?? '';
-			if (label.startsWith(title)) {
-				await rows.nth(i).click();
+		while (Date.now() < deadline) {
+			await this.dismissNotifications();
+			await this.page.keyboard.press('Escape');
+			await this.page.keyboard.press('F1');
+			if (!(await input.isVisible().catch(() => false))) {
+				await input.waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
+			}
+			await input.fill(`>${title}`).catch(() => undefined);
+			try {
+				await rows.filter({ hasText: title }).first().waitFor({ timeout: 5_000 });
+			} catch {
+				continue;
+			}
+			// Pick the exact title, not a longer one that contains it.
+			const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+			const index = labels.findIndex((l) => l === title || l.startsWith(`${title},`) || l.startsWith(title));
+			if (index >= 0 && (await rows.nth(index).click({ timeout: 5_000 }).then(() => true, () => false))) {
 				return;
 			}
 		}
-		await row.click();
+		throw new Error(`could not run ${JSON.stringify(title)} from the command palette`);
 	}
 
 	/** The quick input (input box or pick list) that a command opened. */
@@ -139,7 +148,8 @@ export class Workbench {
 		let last = '';
 		while (Date.now() < deadline) {
 			last = await this.outputText().catch(() => '');
-			if (last.includes(text)) {
+			// Long lines may still wrap in a narrow panel: compare with runs of white space as one.
+			if (last.replace(/\s+/g, ' ').includes(text.replace(/\s+/g, ' '))) {
 				return last;
 			}
 			await this.page.waitForTimeout(250);

@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { CodeServer, ROOT } from './codeServer';
+import { airlockCli, containersFor, FEATURE_SOURCE, requestThroughProxy, run } from './docker';
+import { eventually, readApprovals, stableWorkspace } from './fixture';
+import { launchBrowser, Workbench } from './workbench';
+
+const DENIED = 'evil.airlock-ui.example';
+const DENIED_AFTER_RESTART = 'second.airlock-ui.example';
+
+/**
+ * A real locked container (the Feature from source, built by the devcontainer CLI through
+ * `airlock up`) for the folder code-server has open: blocked requests show up live in the
+ * output channel, the tree and the status bar, "Allow…" applies to the running container after
+ * approval, and following survives a container restart. Requests go only to the container's
+ * own loopback proxy, which denies them before resolving any name.
+ */
+describe('Airlock in code-server: blocked requests from a real locked container', function () {
+	this.timeout(900_000);
+	let server: CodeServer;
+	let browser: Browser;
+	let wb: Workbench;
+	let workspace: string;
+	let env: NodeJS.ProcessEnv;
+	let container: string;
+
+	before(async function () {
+		const fresh = stableWorkspace('blocked-repo');
+		workspace = fresh.workspace;
+		for (const stale of await containersFor(workspace)) {
+			await run('docker', ['rm', '-f', stale]);
+		}
+		server = await CodeServer.start({ folder: workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix') });
+		env = { ...process.env, XDG_CONFIG_HOME: server.configHome, AIRLOCK_APPROVER: 'ui-test@code-server' };
+		browser = await launchBrowser();
+		wb = await Workbench.open(browser, server.url);
+	});
+
+	after(async function () {
+		if (this.currentTest?.state === 'failed' && wb) {
+			await wb.screenshot('blocked-failure');
+		}
+		await wb?.close();
+		await browser?.close();
+		await server?.stop();
+		for (const id of workspace ? await containersFor(workspace) : []) {
+			await run('docker', ['rm', '-f', id]);
+		}
+	});
+
+	it('approves the plan in the review, then `airlock up` starts the locked container the extension follows', async function () {
+		await wb.runCommand('Airlock: Review & Approve Changes');
+		const view = await wb.webview('#approve');
+		await view.locator('li[data-host="allowed.airlock-ui.example"]').waitFor();
+		await view.locator('#approve').click();
+		await wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const up = await airlockCli(['up', '--workspace', workspace, '--feature-path', FEATURE_SOURCE], env);
+		assert.equal(up.code, 0, `airlock up failed:\n${up.stdout}\n${up.stderr}`);
+		[container] = await containersFor(workspace);
+		assert.ok(container, 'no container is labelled for the workspace');
+		await wb.runCommand('Airlock: Show Blocked Requests');
+		await wb.waitForOutput('Following the proxy log of container');
+		await wb.page.locator('.part.sidebar', { hasText: 'nothing blocked yet' }).waitFor({ timeout: 60_000 });
+	});
+
+	it('shows a blocked request live: output line, tree item with count, status bar count, notification', async function () {
+		const blocked = await requestThroughProxy(container, `https://${DENIED}/`);
+		// A block, not a network failure: the proxy answered the CONNECT with 403.
+		assert.match(blocked.stderr + blocked.stdout, /403/);
+		await wb.waitForOutput(`BLOCKED CONNECT ${DENIED}:443 — not in allowlist`);
+		const row = wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED}"]`);
+		await row.waitFor({ timeout: 60_000 });
+		assert.match((await row.getAttribute('aria-label')) ?? '', /1 blocked/);
+		await eventually('the status bar to count the block', async () => /1 blocked/.test(await wb.statusBarItem().innerText()));
+		await wb.notification(`BLOCKED CONNECT ${DENIED}:443`).waitFor({ timeout: 60_000 });
+		await wb.screenshot('blocked-live');
+
+		await requestThroughProxy(container, `https://${DENIED}/again`);
+		await eventually('the tree to count the second block', async () => /2 blocked/.test((await row.getAttribute('aria-label')) ?? ''));
+	});
+
+	it('"Allow…" on the tree item proposes the host; approving applies it to the running container', async function () {
+		await wb.dismissNotifications();
+		const row = wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED}"]`);
+		await row.hover();
+		await row.locator('.action-label[aria-label*="Allow Host"]').click();
+		await wb.pickQuickItem(DENIED);
+		await wb.typeInQuickInput('needed by the UI test');
+		await wb.pressEnter();
+		const view = await wb.webview(`li[data-host="${DENIED}"]`);
+		assert.equal(await view.locator(`li[data-host="${DENIED}"] .change`).innerText(), 'new');
+		await wb.screenshot('blocked-allow-review');
+		await view.locator('#approve').click();
+		await wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
+		const live = await run('docker', ['exec', '-u', 'root', container, 'cat', '/etc/airlock/policy']);
+		assert.match(live.stdout, new RegExp(`^allow ${DENIED.replace(/\./g, '\\.')}$`, 'm'));
+		const status = JSON.parse((await run('docker', ['exec', '-u', 'root', container, 'airlock-ctl', 'status', '--json'])).stdout) as { policyHash: string };
+		assert.equal(status.policyHash, readApprovals(server.configHome)[0].planHash);
+		await wb.screenshot('blocked-allow-applied');
+	});
+
+	it('keeps following across a container restart', async function () {
+		const restarted = await run('docker', ['restart', container], { timeoutMs: 120_000 });
+		assert.equal(restarted.code, 0, restarted.stderr);
+		await eventually('the container to lock again', async () => {
+			const s = await run('docker', ['exec', '-u', 'root', container, 'airlock-ctl', 'status', '--json']);
+			return s.code === 0 && (JSON.parse(s.stdout) as { state: string }).state === 'locked';
+		}, 120_000);
+		const blocked = await eventually('a blocked request after the restart', async () => {
+			const r = await requestThroughProxy(container, `https://${DENIED_AFTER_RESTART}/`);
+			return /403/.test(r.stderr + r.stdout) ? r : undefined;
+		}, 120_000);
+		assert.ok(blocked);
+		await wb.runCommand('Airlock: Show Blocked Requests');
+		await wb.waitForOutput(`BLOCKED CONNECT ${DENIED_AFTER_RESTART}:443 — not in allowlist`);
+		await wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED_AFTER_RESTART}"]`).waitFor({ timeout: 60_000 });
+		await wb.screenshot('blocked-after-restart');
+	});
+});
