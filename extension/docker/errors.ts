@@ -17,6 +17,13 @@ export class EngineUnreachableError extends DockerLayerError {
 	}
 }
 
+/** The engine answered but refused a request for another reason (its message is kept). */
+export class EngineRequestError extends DockerLayerError {
+	constructor(message: string) {
+		super(message, 'check `docker info` and the engine log, then retry');
+	}
+}
+
 /** The container is gone or stopped while we talked to it. */
 export class ContainerNotRunningError extends DockerLayerError {
 	constructor(readonly containerId: string, detail: string) {

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { PassThrough, type Duplex } from 'node:stream';
-import { ContainerNotRunningError, EngineUnreachableError, ExecTimeoutError, engineStatusCode, isConnectionError } from './errors';
+import { ContainerNotRunningError, EngineRequestError, EngineUnreachableError, ExecTimeoutError, describeCause, engineStatusCode, isConnectionError, shortId } from './errors';
 import { describeModem } from './findContainer';
 
 export interface ExecOptions {
@@ -33,11 +33,13 @@ function translateEngineError(docker: Docker, id: string, err: unknown): Error {
 		return new EngineUnreachableError(describeModem(docker), err);
 	}
 	const status = engineStatusCode(err);
-	if (status === 404 || status === 409 || status === 500) {
-		const message = (err as { json?: { message?: unknown } }).json?.message;
-		return new ContainerNotRunningError(id, typeof message === 'string' ? message : (err as Error).message);
+	const message = (err as { json?: { message?: unknown } } | null)?.json?.message;
+	const detail = typeof message === 'string' ? message : describeCause(err);
+	// 404: no such container; 409: stopped or paused.
+	if (status === 404 || status === 409) {
+		return new ContainerNotRunningError(id, detail);
 	}
-	return err instanceof Error ? err : new Error(String(err));
+	return new EngineRequestError(`the Docker engine could not run a command in container ${shortId(id)}: ${detail}`);
 }
 
 /**

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE_LABEL, LOCAL_FOLDER_LABEL, METADATA_LABEL, localFolderCandidates, remoteUserFromMetadata } from './labels';
-import { EngineUnreachableError, isConnectionError } from './errors';
+import { EngineRequestError, EngineUnreachableError, describeCause, isConnectionError } from './errors';
 
 /** A container the devcontainer CLI (or VS Code) started for a workspace folder. */
 export interface WorkspaceContainer {
@@ -44,7 +44,7 @@ export async function listWorkspaceContainers(docker: Docker, workspace: string,
 			if (isConnectionError(err)) {
 				throw new EngineUnreachableError(describeModem(docker), err);
 			}
-			throw err;
+			throw new EngineRequestError(`the Docker engine could not list the containers of ${folder}: ${describeCause(err)}`);
 		}
 		for (const info of infos) {
 			const labels = info.Labels ?? {};
