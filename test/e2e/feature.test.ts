@@ -297,6 +297,31 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 		assert.equal((await status()).state, 'locked');
 	});
 
+	it('fails closed when it cannot lock: status NOT LOCKED with the reason, egress stays closed', async () => {
+		await control();
+		// A policy file that no longer validates (as if corrupted) makes `lock` stop after deny-all.
+		const broken = await ws.rootExec(['sh', '-c', 'cp /etc/airlock/policy /run/airlock/policy.good && printf "garbage\\n" > /etc/airlock/policy && airlock-ctl lock; echo "exit=$?"']);
+		assert.match(broken.stdout, /exit=1/, broken.stdout + broken.stderr);
+		try {
+			const s = await status();
+			assert.equal(s.state, 'not-locked');
+			assert.match(s.reason ?? '', /\/etc\/airlock\/policy: line 1: garbage: .*egress stays closed/);
+			assertRefused(await direct(ws, `http://${web.ipv4}/index.html`));
+			// The proxy still runs, but even it cannot get out: deny-all is in place.
+			const viaDeadProxy = await viaProxy(ws, `https://${ALLOWED}/index.html`);
+			assert.notEqual(viaDeadProxy.exit, 0, 'nothing may get out while not locked');
+			assert.equal(viaDeadProxy.connectCode, 503, `the proxy reports it cannot connect: exit ${viaDeadProxy.exit} ${viaDeadProxy.stderr}`);
+			const wait = await ws.exec('/usr/local/share/airlock/wait-locked.sh; echo "exit=$?"', 60_000);
+			assert.match(wait.stdout, /exit=1/);
+			assert.match(wait.stderr, /airlock: NOT LOCKED/);
+		} finally {
+			const fixed = await ws.rootExec(['sh', '-c', 'cp /run/airlock/policy.good /etc/airlock/policy && airlock-ctl lock >/dev/null; echo "exit=$?"']);
+			assert.match(fixed.stdout, /exit=0/, fixed.stdout + fixed.stderr);
+		}
+		assert.equal((await status()).state, 'locked');
+		await control();
+	});
+
 	describe('live apply', () => {
 		it('allows a newly approved host, blocks a removed one, and keeps an open tunnel', async () => {
 			await control();
