@@ -84,7 +84,7 @@ describe('Airlock in code-server: plan review and approval', function () {
 		await wb.runCommand('Airlock: Allow Host…');
 		await wb.typeInQuickInput('uploads.example.net');
 		await wb.pressEnter();
-		const items = await wb.quickInputItems();
+		const items = await wb.quickInputItems('uploads.example.net');
 		assert.ok(items.some((i) => i.startsWith('uploads.example.net')), items.join('\n'));
 		assert.ok(items.some((i) => i.startsWith('*.example.net') && /every name under example\.net/.test(i)), items.join('\n'));
 		await wb.screenshot('allow-host-proposals');
@@ -123,5 +123,50 @@ describe('Airlock in code-server: plan review and approval', function () {
 		await wb.waitForOutput('No locked container is running for');
 		await wb.page.locator('.pane-body', { hasText: 'No locked container is running for this folder' }).first().waitFor();
 		await wb.screenshot('blocked-no-container');
+	});
+});
+
+describe('Airlock in code-server: locking a repository that has no policy yet', function () {
+	let server: CodeServer;
+	let browser: Browser;
+	let wb: Workbench;
+	let workspace: string;
+
+	before(async function () {
+		const fresh = freshWorkspace('bare-repo');
+		workspace = fresh.workspace;
+		server = await CodeServer.start({ folder: workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix') });
+		browser = await launchBrowser();
+		wb = await Workbench.open(browser, server.url);
+	});
+
+	after(async function () {
+		if (this.currentTest?.state === 'failed' && wb) {
+			await wb.screenshot('lock-failure');
+		}
+		await wb?.close();
+		await browser?.close();
+		await server?.stop();
+	});
+
+	it('"Lock This Repository…" suggests the presets the repository needs, writes the policy and opens the review', async function () {
+		await wb.runCommand('Airlock: Lock This Repository…');
+		const items = await wb.quickInputItems('npm');
+		const npm = items.find((i) => i.startsWith('npm'));
+		assert.ok(npm && /suggested: package-lock\.json/.test(npm), items.join('\n'));
+		await wb.screenshot('lock-presets');
+		// The suggested preset is already ticked; accept the selection.
+		await wb.page.locator('.quick-input-widget .quick-input-action .monaco-button, .quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+		const view = await wb.webview('vscode-collapsible[data-source="preset:npm"]');
+		assert.match(await view.locator('#headline').innerText(), /Nothing is approved for this repository yet/);
+		const policy = fs.readFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), 'utf8');
+		assert.match(policy, /^presets: \[npm\]$/m);
+		await view.locator('#approve').click();
+		await wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const devcontainer = fs.readFileSync(path.join(workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
+		assert.match(devcontainer, /ghcr\.io\/airlock-dev\/features\/airlock:0/);
+		assert.match(devcontainer, /registry\.npmjs\.org/);
+		assert.equal(readApprovals(server.configHome).length, 1);
+		await wb.screenshot('lock-approved');
 	});
 });

@@ -81,10 +81,19 @@ export class Workbench {
 		await row.click();
 	}
 
-	async quickInputItems(): Promise<string[]> {
+	/** The labels of the open pick list, once an item starting with `expected` is among them. */
+	async quickInputItems(expected: string): Promise<string[]> {
 		const rows = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
-		await rows.first().waitFor({ timeout: UI_WAIT_MS });
-		return rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
+		const deadline = Date.now() + UI_WAIT_MS;
+		let labels: string[] = [];
+		while (Date.now() < deadline) {
+			labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
+			if (labels.some((l) => l.startsWith(expected))) {
+				return labels;
+			}
+			await this.page.waitForTimeout(200);
+		}
+		throw new Error(`the pick list never showed ${JSON.stringify(expected)}; it shows:\n${labels.join('\n')}`);
 	}
 
 	async pressEnter(): Promise<void> {
