@@ -85,7 +85,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 				this.session.update({ containerState: 'no-container', detail: 'No locked container is running for this folder.' });
 				break;
 			case 'engine-unreachable':
-				out.warn(`The Docker engine does not answer (${change.detail ?? this.session.dockerDescription}); retrying.`);
+				out.warn(`The Docker engine does not answer: ${change.detail ?? this.session.dockerDescription}. Airlock keeps trying; start the engine, or set DOCKER_HOST.`);
 				this.session.update({ containerState: 'engine-unreachable', detail: change.detail ?? '' });
 				break;
 			default:

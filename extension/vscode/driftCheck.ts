@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readApproval } from '../core/approvals';
 import { parseCanonicalText, policyHash } from '../core/enforcedPolicy';
@@ -7,6 +8,7 @@ import { readLivePolicy } from '../docker/control';
 import { applyApprovedWithProgress } from './applyApproved';
 import { devcontainerProblems, regenerateDevcontainer } from './devcontainerSync';
 import { describeError, openAt, showWarningWithSteps, type NextStep } from './nextStep';
+import { policyFileOf } from './planReview';
 import type { AirlockSession } from './session';
 
 export interface DriftReport {
@@ -125,7 +127,7 @@ export class DriftCheck {
 				{ label: 'Regenerate devcontainer.json', run: () => this.regenerate(workspace) },
 				{ label: 'Show Log', run: () => this.session.output.show(true) },
 			]);
-		} else if (!report.approved && report.problems.length === 0) {
+		} else if (!report.approved && report.problems.length === 0 && fs.existsSync(policyFileOf(this.session.hostPath ?? ''))) {
 			await showWarningWithSteps('Airlock: nothing is approved for this repository yet, so its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand('airlock.reviewChanges') }]);
 		}
 	}

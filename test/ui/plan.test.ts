@@ -170,3 +170,36 @@ describe('Airlock in code-server: locking a repository that has no policy yet', 
 		await wb.screenshot('lock-approved');
 	});
 });
+
+describe('Airlock in code-server: the Docker engine does not answer', function () {
+	let server: CodeServer;
+	let browser: Browser;
+	let wb: Workbench;
+
+	before(async function () {
+		const fresh = freshWorkspace('locked-repo');
+		// An engine address where nothing listens: what a stopped Docker Desktop looks like.
+		server = await CodeServer.start({ folder: fresh.workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix'), env: { DOCKER_HOST: `unix://${path.join(fresh.scratch, 'no-engine.sock')}` } });
+		browser = await launchBrowser();
+		wb = await Workbench.open(browser, server.url);
+	});
+
+	after(async function () {
+		if (this.currentTest?.state === 'failed' && wb) {
+			await wb.screenshot('no-engine-failure');
+		}
+		await wb?.close();
+		await browser?.close();
+		await server?.stop();
+	});
+
+	it('says so in the status bar, the tree and the log, and keeps retrying', async function () {
+		// The status bar item turns to the warning colours.
+		await eventually('the status bar to warn', async () => /warning-kind/.test((await wb.statusBarItem().getAttribute('class')) ?? ''));
+		await wb.runCommand('Airlock: Show Blocked Requests');
+		await wb.waitForOutput('The Docker engine does not answer');
+		await wb.page.locator('.part.sidebar', { hasText: 'The Docker engine does not answer' }).first().waitFor();
+		assert.match(await wb.statusBarItem().innerText(), /Airlock · enforce · 0 blocked/);
+		await wb.screenshot('no-engine');
+	});
+});
