@@ -1,0 +1,526 @@
+/**
+ * `npm run bench` (scripts/bench/run.sh builds first, then runs this from out/): measures
+ * Airlock with real containers built by the devcontainer CLI, prints a table with each figure's
+ * target, and writes bench/results.json. Every figure is documented in docs/benchmarks.md.
+ *
+ * Environment: AIRLOCK_BENCH_ONLY=start,throughput,... runs only those groups (development);
+ * AIRLOCK_BENCH_RUNS overrides the number of with/without pairs for the start overhead.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import type Docker from 'dockerode';
+import { stringify as yamlStringify } from 'yaml';
+import { recordApproval } from '../../extension/core/approvals';
+import { canonicalText } from '../../extension/core/enforcedPolicy';
+import { buildPlan, readLayers, resolvePlan, type Plan } from '../../extension/core/plan';
+import { formatBlockedLine, isDenied } from '../../extension/core/proxyLog';
+import { createDockerClient } from '../../extension/docker/connect';
+import { applyPolicy } from '../../extension/docker/control';
+import { ProxyLogFollower } from '../../extension/docker/logStream';
+import { dockerOk, docker, leftovers, newTestRun, removeEverything, type TestRun } from '../e2e/lib/docker';
+import { createTestNetwork } from '../e2e/lib/testNetwork';
+import {
+	BENCH_NETWORK, PLAIN_PROXY_ARGS, REPO_ROOT, TUNNEL_ARGS, asAgentOk, buildWorkspace, median, namesTo, percentile, startBulkHost,
+	waitFor, type BuiltWorkspace,
+} from './lib/harness';
+
+const DOMAIN = 'airlock-bench.example';
+const BULK = `bulk.${DOMAIN}`;
+const APPROVE_RUNS = 5;
+const APPROVE_HOSTS = Array.from({ length: APPROVE_RUNS }, (_, i) => `approve${i + 1}.${DOMAIN}`);
+const BLOCK_SAMPLES = 40;
+const LATENCY_REQUESTS = 2000;
+const CONCURRENT_TUNNELS = 256;
+const ALLOWLIST_SIZE = 10_000;
+
+/** The figures bench/results.json must carry (numbers), in table order. */
+interface Figure {
+	readonly key: string;
+	readonly label: string;
+	readonly unit: string;
+	readonly target: number;
+	/** 'max': the figure must be ≤ target; 'min': ≥ target. */
+	readonly bound: 'max' | 'min';
+	readonly digits: number;
+}
+
+const FIGURES: readonly Figure[] = [
+	{ key: 'startOverheadSeconds', label: 'start overhead (locked + first request)', unit: 's', target: 0.5, bound: 'max', digits: 3 },
+	{ key: 'throughputRatio', label: 'throughput, CONNECT tunnel / direct', unit: '', target: 0.9, bound: 'min', digits: 3 },
+	{ key: 'throughputRatioPlainHttp', label: 'throughput, plain-HTTP proxy / direct', unit: '', target: 0.9, bound: 'min', digits: 3 },
+	{ key: 'addedLatencyMsP50', label: 'added latency p50 (new connection each)', unit: 'ms', target: 2, bound: 'max', digits: 2 },
+	{ key: 'addedLatencyMsP99', label: 'added latency p99', unit: 'ms', target: 10, bound: 'max', digits: 2 },
+	{ key: 'concurrentErrors', label: `errors at ${CONCURRENT_TUNNELS} concurrent tunnels`, unit: '', target: 0, bound: 'max', digits: 0 },
+	{ key: 'approveToEnforcedSeconds', label: 'approval recorded → host answers', unit: 's', target: 1, bound: 'max', digits: 3 },
+	{ key: 'blockToEditorSecondsP95', label: 'blocked request → editor line, p95', unit: 's', target: 1, bound: 'max', digits: 3 },
+	{ key: 'allowlist10kResolveSeconds', label: '10k allowlist: resolve plan', unit: 's', target: 0.2, bound: 'max', digits: 3 },
+	{ key: 'allowlist10kApplySeconds', label: '10k allowlist: applyPolicy', unit: 's', target: 2, bound: 'max', digits: 3 },
+	{ key: 'allowlist10kLatencyRatio', label: '10k allowlist: latency / 10-entry', unit: '', target: 1.1, bound: 'max', digits: 3 },
+	{ key: 'vsixBytes', label: '.vsix size', unit: 'B', target: 1024 * 1024, bound: 'max', digits: 0 },
+	{ key: 'imageBytesAdded', label: 'image growth from the Feature', unit: 'B', target: 25 * 1024 * 1024, bound: 'max', digits: 0 },
+];
+
+type Results = Record<string, number>;
+type Details = Record<string, unknown>;
+
+interface Setup {
+	readonly testRun: TestRun;
+	readonly docker: Docker;
+	readonly locked: BuiltWorkspace;
+	readonly plain: BuiltWorkspace;
+	readonly configHome: string;
+}
+
+function log(message: string): void {
+	process.stderr.write(`bench: ${message}\n`);
+}
+
+function seconds(ms: number): number {
+	return ms / 1000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start overhead: `docker start` of the stopped dev container until an allowlisted request
+// succeeds as the agent (through HTTPS_PROXY when locked, direct without Airlock).
+
+/** One start: the container is stopped before and after. Returns milliseconds. */
+async function timeStart(ws: BuiltWorkspace): Promise<number> {
+	const url = `https://${BULK}/index.html`;
+	// The poll runs inside the container, so exec start-up is paid once and retries are 10 ms apart.
+	const poll = `for i in $(seq 1 1000); do curl -sfk -o /dev/null --max-time 2 ${url} && exit 0; sleep 0.01; done; exit 1`;
+	const started = performance.now();
+	await dockerOk(['start', ws.container]);
+	await asAgentOk(ws.container, poll, { proxy: ws.withAirlock, timeoutMs: 60_000 });
+	const elapsed = performance.now() - started;
+	await dockerOk(['stop', '-t', '2', ws.container], { timeoutMs: 60_000 });
+	return elapsed;
+}
+
+async function measureStart(setup: Setup, results: Results, details: Details): Promise<void> {
+	const pairs = Number(process.env.AIRLOCK_BENCH_RUNS ?? 7);
+	await dockerOk(['stop', '-t', '2', setup.locked.container, setup.plain.container], { timeoutMs: 60_000 });
+	const withMs: number[] = [];
+	const withoutMs: number[] = [];
+	for (let i = 0; i < pairs; i++) {
+		// Alternate which goes first, so drift in machine load falls on both sides.
+		if (i % 2 === 0) {
+			withMs.push(await timeStart(setup.locked));
+			withoutMs.push(await timeStart(setup.plain));
+		} else {
+			withoutMs.push(await timeStart(setup.plain));
+			withMs.push(await timeStart(setup.locked));
+		}
+	}
+	const overheads = withMs.map((w, i) => w - withoutMs[i]);
+	results.startOverheadSeconds = seconds(median(overheads));
+	details.start = { withAirlockMs: withMs.map(Math.round), withoutAirlockMs: withoutMs.map(Math.round), medianWithMs: Math.round(median(withMs)), medianWithoutMs: Math.round(median(withoutMs)) };
+	await dockerOk(['start', setup.locked.container, setup.plain.container]);
+	// Back to a locked, answering proxy before the next group.
+	await asAgentOk(setup.locked.container, `for i in $(seq 1 500); do curl -sfk -o /dev/null --max-time 2 https://${BULK}/index.html && exit 0; sleep 0.02; done; exit 1`, { proxy: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throughput: 256 MiB from the bulk host. Tunnel = CONNECT to bulk:8443 (plain HTTP inside, so
+// neither side pays for TLS and only the proxy differs); plain = GET http://bulk/ via the proxy.
+
+async function download(ws: BuiltWorkspace, curlArgs: string, url: string): Promise<number> {
+	const r = await asAgentOk(ws.container, `curl -sS -f -o /dev/null -w '%{speed_download} %{size_download}' ${curlArgs} ${url}`, { proxy: false, timeoutMs: 120_000 });
+	const [speed, size] = r.stdout.trim().split(' ').map(Number);
+	if (size !== 256 * 1024 * 1024) {
+		throw new Error(`download of ${url} got ${size} bytes`);
+	}
+	return speed;
+}
+
+async function measureThroughput(setup: Setup, results: Results, details: Details): Promise<void> {
+	const rounds = 5;
+	const tunnel: number[] = [];
+	const plainProxy: number[] = [];
+	const directTunnelPort: number[] = [];
+	const directWebPort: number[] = [];
+	for (let i = 0; i < rounds; i++) {
+		directTunnelPort.push(await download(setup.plain, '', `http://${BULK}:8443/big.bin`));
+		tunnel.push(await download(setup.locked, TUNNEL_ARGS, `http://${BULK}:8443/big.bin`));
+		directWebPort.push(await download(setup.plain, '', `http://${BULK}/big.bin`));
+		plainProxy.push(await download(setup.locked, PLAIN_PROXY_ARGS, `http://${BULK}/big.bin`));
+	}
+	results.throughputRatio = median(tunnel) / median(directTunnelPort);
+	results.throughputRatioPlainHttp = median(plainProxy) / median(directWebPort);
+	const mb = (v: number[]): number => Math.round(median(v) / 1e6);
+	details.throughput = { unit: 'MB/s (median of 5)', directPort8443: mb(directTunnelPort), tunnel: mb(tunnel), directPort80: mb(directWebPort), plainHttpProxy: mb(plainProxy) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Latency: one curl process per block, a config file of N transfers, each a new connection
+// (busybox httpd closes after every response, which also ends the tunnel); time_total each.
+
+async function requestTimes(ws: BuiltWorkspace, curlArgs: string, url: string, count: number): Promise<{ ms: number[]; connects: number }> {
+	const config = `url = "${url}"\noutput = "/dev/null"\n`.repeat(count);
+	const script = `f=$(mktemp) && cat > "$f" && curl -sS -f ${curlArgs} -w '%{time_total} %{num_connects} %{http_code}\\n' --config "$f"; rc=$?; rm -f "$f"; exit $rc`;
+	const r = await asAgentOk(ws.container, script, { proxy: false, input: config, timeoutMs: 300_000 });
+	const rows = r.stdout.trim().split('\n').map((l) => l.split(' '));
+	if (rows.length !== count || rows.some((row) => row[2] !== '200')) {
+		throw new Error(`latency block: ${rows.length} of ${count} transfers, codes ${[...new Set(rows.map((row) => row[2]))].join(',')}`);
+	}
+	return { ms: rows.map((row) => Number(row[0]) * 1000), connects: rows.reduce((n, row) => n + Number(row[1]), 0) };
+}
+
+type Block = () => Promise<{ ms: number[]; connects: number }>;
+
+/** Runs blocks of A and B alternately (ABBA…), so drift in machine load falls on both. */
+async function latencySeries(blocks: number, a: Block, b: Block): Promise<{ a: number[]; b: number[]; connectsA: number; connectsB: number }> {
+	const out = { a: [] as number[], b: [] as number[], connectsA: 0, connectsB: 0 };
+	for (let i = 0; i < blocks; i++) {
+		const first = i % 2 === 0;
+		const ra = first ? await a() : undefined;
+		const rb = await b();
+		const ra2 = ra ?? (await a());
+		out.a.push(...ra2.ms);
+		out.b.push(...rb.ms);
+		out.connectsA += ra2.connects;
+		out.connectsB += rb.connects;
+	}
+	return out;
+}
+
+async function measureLatency(setup: Setup, results: Results, details: Details): Promise<void> {
+	const blocks = 4;
+	const perBlock = LATENCY_REQUESTS / blocks;
+	const url = `http://${BULK}:8443/index.html`;
+	const series = await latencySeries(blocks,
+		() => requestTimes(setup.locked, TUNNEL_ARGS, url, perBlock),
+		() => requestTimes(setup.plain, '', url, perBlock));
+	results.addedLatencyMsP50 = percentile(series.a, 50) - percentile(series.b, 50);
+	results.addedLatencyMsP99 = percentile(series.a, 99) - percentile(series.b, 99);
+	const r2 = (v: number): number => Math.round(v * 100) / 100;
+	details.latency = {
+		requestsEach: series.a.length,
+		proxyMs: { p50: r2(percentile(series.a, 50)), p99: r2(percentile(series.a, 99)) },
+		directMs: { p50: r2(percentile(series.b, 50)), p99: r2(percentile(series.b, 99)) },
+		connectionsThroughProxy: series.connectsA,
+		connectionsDirect: series.connectsB,
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// 256 concurrent CONNECT tunnels from one curl (--parallel), each downloading 4 MiB.
+
+async function measureConcurrency(setup: Setup, results: Results, details: Details): Promise<void> {
+	const rounds = 3;
+	const perRound: number[] = [];
+	for (let round = 0; round < rounds; round++) {
+		const config = `url = "http://${BULK}:8443/medium.bin"\noutput = "/dev/null"\n`.repeat(CONCURRENT_TUNNELS);
+		const script = `f=$(mktemp) && cat > "$f" && curl -sS ${TUNNEL_ARGS} --max-time 60 --parallel --parallel-immediate --parallel-max ${CONCURRENT_TUNNELS} -w '%{http_code} %{exitcode} %{size_download}\\n' --config "$f"; rm -f "$f"; exit 0`;
+		const r = await asAgentOk(setup.locked.container, script, { proxy: false, input: config, timeoutMs: 180_000 });
+		const rows = r.stdout.trim().split('\n').filter(Boolean);
+		const ok = rows.filter((row) => row === `200 0 ${4 * 1024 * 1024}`).length;
+		perRound.push(CONCURRENT_TUNNELS - ok);
+		if (ok !== CONCURRENT_TUNNELS) {
+			log(`concurrency round ${round + 1}: ${CONCURRENT_TUNNELS - ok} errors; curl said: ${r.stderr.split('\n').slice(0, 5).join(' | ')}`);
+		}
+	}
+	results.concurrentErrors = Math.max(...perRound);
+	details.concurrency = { rounds, tunnelsPerRound: CONCURRENT_TUNNELS, bytesEach: 4 * 1024 * 1024, errorsPerRound: perRound };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approval to enforcement, through recordApproval and applyPolicy (what the editor and CLI run).
+
+function writeProjectPolicy(workspace: string, allow: readonly unknown[], baseline = false): void {
+	fs.writeFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), yamlStringify({ version: 1, mode: 'enforce', baseline, allow }));
+}
+
+const BULK_ENTRIES = [BULK, { host: BULK, ports: [8443], reason: 'benchmark tunnels' }];
+
+/**
+ * Starts a poller in the container that requests URL through the proxy every ~10 ms until it
+ * answers 200 and then prints the container clock (the host's clock: same kernel) in ms.
+ */
+function startPoller(container: string, url: string): { ready: Promise<void>; answeredAtMs: Promise<number> } {
+	const script = [
+		'echo polling',
+		'for i in $(seq 1 3000); do',
+		`  if curl -sfk -o /dev/null --max-time 2 ${url}; then date +%s%N; exit 0; fi`,
+		'  sleep 0.01',
+		'done; exit 1',
+	].join('\n');
+	const child = spawn('docker', ['exec', '-u', 'dev', '-e', 'HTTPS_PROXY=http://127.0.0.1:3128', '-e', 'HTTP_PROXY=http://127.0.0.1:3128', container, 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+	let out = '';
+	let readyResolve: () => void = () => undefined;
+	const ready = new Promise<void>((resolve) => (readyResolve = resolve));
+	child.stdout.on('data', (c: Buffer) => {
+		out += c.toString();
+		if (out.includes('polling')) {
+			readyResolve();
+		}
+	});
+	const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+	const answeredAtMs = new Promise<number>((resolve, reject) => {
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			const ns = /(\d{16,})/.exec(out);
+			if (code === 0 && ns) {
+				resolve(Number(BigInt(ns[1]) / 1000n) / 1000);
+			} else {
+				reject(new Error(`poller for ${url} ended with ${code}: ${out}`));
+			}
+		});
+	});
+	return { ready, answeredAtMs };
+}
+
+async function measureApproval(setup: Setup, results: Results, details: Details): Promise<void> {
+	const env = { ...process.env, XDG_CONFIG_HOME: setup.configHome };
+	const workspace = setup.locked.folder;
+	const totals: number[] = [];
+	const applyOnly: number[] = [];
+	for (let i = 0; i < APPROVE_RUNS; i++) {
+		writeProjectPolicy(workspace, [...BULK_ENTRIES, ...APPROVE_HOSTS.slice(0, i + 1)]);
+		const plan = resolvePlan(workspace, env);
+		const poller = startPoller(setup.locked.container, `https://${APPROVE_HOSTS[i]}/index.html`);
+		await poller.ready;
+		// Let the poller see a few 403s first, so the figure is not the poller's start-up.
+		await new Promise((r) => setTimeout(r, 300));
+		const t0 = Date.now();
+		recordApproval(workspace, plan, { note: 'benchmark' }, env);
+		const a0 = performance.now();
+		await applyPolicy(setup.docker, setup.locked.container, canonicalText(plan.policy));
+		applyOnly.push(performance.now() - a0);
+		const answered = await poller.answeredAtMs;
+		totals.push(answered - t0);
+	}
+	results.approveToEnforcedSeconds = seconds(median(totals));
+	details.approveToEnforced = { runsMs: totals.map(Math.round), applyPolicyMs: applyOnly.map(Math.round) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block to editor: ProxyLogFollower + formatBlockedLine, the extension's path to its output channel.
+
+async function measureBlockToEditor(setup: Setup, results: Results, details: Details): Promise<void> {
+	const follower = new ProxyLogFollower({ docker: setup.docker, workspace: setup.locked.folder, from: 'end' });
+	const shownAt = new Map<string, number>();
+	follower.on('entry', (entry) => {
+		if (isDenied(entry)) {
+			const line = formatBlockedLine(entry);
+			if (line.includes(entry.host) && !shownAt.has(entry.host)) {
+				shownAt.set(entry.host, Date.now());
+			}
+		}
+	});
+	follower.start();
+	try {
+		await waitFor('the follower to follow', () => (follower.state === 'following' ? true : undefined));
+		const delays: number[] = [];
+		for (let i = 0; i < BLOCK_SAMPLES; i++) {
+			const host = `blocked${i}.${DOMAIN}`;
+			const r = await asAgentOk(setup.locked.container, `date +%s%N; curl -sk -o /dev/null -w '%{http_connect}' --max-time 5 https://${host}/ || true`, { proxy: true });
+			const [sentNs, code] = r.stdout.trim().split('\n');
+			if (!code.includes('403')) {
+				throw new Error(`expected a 403 from the proxy for ${host}, got ${r.stdout}`);
+			}
+			const sentMs = Number(BigInt(sentNs) / 1000n) / 1000;
+			const seen = await waitFor(`the blocked line for ${host}`, () => shownAt.get(host), { attempts: 400, everyMs: 25 });
+			delays.push(seen - sentMs);
+		}
+		results.blockToEditorSecondsP95 = seconds(percentile(delays, 95));
+		details.blockToEditor = { samples: delays.length, p50Ms: Math.round(percentile(delays, 50)), p95Ms: Math.round(percentile(delays, 95)), maxMs: Math.round(Math.max(...delays)) };
+	} finally {
+		await follower.stop();
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// A 10,000-entry allowlist: resolve (YAML + layers + plan), apply, and per-request latency.
+
+function bigAllowlist(): unknown[] {
+	const entries: unknown[] = [...BULK_ENTRIES];
+	for (let i = 0; entries.length < ALLOWLIST_SIZE; i++) {
+		// Mostly exact hosts across many domains, every tenth a wildcard (as presets mix them).
+		entries.push(i % 10 === 0 ? `*.cdn${i}.mirror${i % 97}.example.net` : `pkg${i}.registry${i % 211}.example.com`);
+	}
+	return entries;
+}
+
+async function measureAllowlist(setup: Setup, results: Results, details: Details): Promise<void> {
+	const env = { ...process.env, XDG_CONFIG_HOME: setup.configHome };
+	const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-10k-'));
+	fs.mkdirSync(path.join(workspace, '.devcontainer'));
+	let big: Plan;
+	const resolveMs: number[] = [];
+	const buildMs: number[] = [];
+	try {
+		writeProjectPolicy(workspace, bigAllowlist(), true);
+		big = resolvePlan(workspace, env); // warm-up (module caches, JIT)
+		for (let i = 0; i < 5; i++) {
+			const t0 = performance.now();
+			big = resolvePlan(workspace, env);
+			resolveMs.push(performance.now() - t0);
+			const layers = readLayers(workspace, env);
+			const t1 = performance.now();
+			buildPlan(layers);
+			buildMs.push(performance.now() - t1);
+		}
+	} finally {
+		fs.rmSync(workspace, { recursive: true, force: true });
+	}
+	results.allowlist10kResolveSeconds = seconds(median(resolveMs));
+
+	const smallEntries = [...BULK_ENTRIES, ...Array.from({ length: 8 }, (_, i) => `pkg${i}.registry.example.com`)];
+	const smallWorkspace = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-10-'));
+	fs.mkdirSync(path.join(smallWorkspace, '.devcontainer'));
+	writeProjectPolicy(smallWorkspace, smallEntries);
+	const small = resolvePlan(smallWorkspace, env);
+	fs.rmSync(smallWorkspace, { recursive: true, force: true });
+	const bigText = canonicalText(big.policy);
+	const smallText = canonicalText(small.policy);
+
+	const applyMs: number[] = [];
+	for (let i = 0; i < 3; i++) {
+		const t0 = performance.now();
+		await applyPolicy(setup.docker, setup.locked.container, bigText);
+		applyMs.push(performance.now() - t0);
+		await applyPolicy(setup.docker, setup.locked.container, smallText);
+	}
+	results.allowlist10kApplySeconds = seconds(median(applyMs));
+
+	const url = `http://${BULK}:8443/index.html`;
+	const perBlock = 500;
+	const withBig = async (): Promise<{ ms: number[]; connects: number }> => {
+		await applyPolicy(setup.docker, setup.locked.container, bigText);
+		return requestTimes(setup.locked, TUNNEL_ARGS, url, perBlock);
+	};
+	const withSmall = async (): Promise<{ ms: number[]; connects: number }> => {
+		await applyPolicy(setup.docker, setup.locked.container, smallText);
+		return requestTimes(setup.locked, TUNNEL_ARGS, url, perBlock);
+	};
+	const series = await latencySeries(4, withBig, withSmall);
+	results.allowlist10kLatencyRatio = percentile(series.a, 50) / percentile(series.b, 50);
+	await applyPolicy(setup.docker, setup.locked.container, smallText);
+	details.allowlist10k = {
+		entries: big.entries.length,
+		canonicalBytes: Buffer.byteLength(bigText),
+		resolvePlanMs: resolveMs.map(Math.round),
+		buildPlanOnlyMs: buildMs.map(Math.round),
+		applyPolicyMs: applyMs.map(Math.round),
+		latencyP50Ms: { allowlist10k: Math.round(percentile(series.a, 50) * 100) / 100, allowlist10: Math.round(percentile(series.b, 50) * 100) / 100 },
+		latencyP99Ms: { allowlist10k: Math.round(percentile(series.a, 99) * 100) / 100, allowlist10: Math.round(percentile(series.b, 99) * 100) / 100 },
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizes.
+
+async function measureSizes(setup: Setup, results: Results, details: Details): Promise<void> {
+	const vsix = path.join(REPO_ROOT, 'airlock.vsix');
+	results.vsixBytes = fs.statSync(vsix).size;
+	const size = async (image: string): Promise<number> => Number((await dockerOk(['image', 'inspect', '--format', '{{.Size}}', image])).stdout.trim());
+	const withFeature = await size(setup.locked.image);
+	const without = await size(setup.plain.image);
+	results.imageBytesAdded = withFeature - without;
+	details.sizes = { vsix, imageWithFeatureBytes: withFeature, imageWithoutBytes: without };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const GROUPS: Readonly<Record<string, (setup: Setup, results: Results, details: Details) => Promise<void>>> = {
+	sizes: measureSizes,
+	throughput: measureThroughput,
+	latency: measureLatency,
+	concurrency: measureConcurrency,
+	approval: measureApproval,
+	block: measureBlockToEditor,
+	allowlist: measureAllowlist,
+	start: measureStart,
+};
+
+function formatValue(figure: Figure, value: number | undefined): string {
+	if (value === undefined || Number.isNaN(value)) {
+		return 'not measured';
+	}
+	if (figure.unit === 'B') {
+		return `${(value / 1024 / 1024).toFixed(2)} MiB`;
+	}
+	return `${value.toFixed(figure.digits)}${figure.unit ? ' ' + figure.unit : ''}`;
+}
+
+function printTable(results: Results): void {
+	const rows = FIGURES.map((f) => {
+		const value = results[f.key];
+		const met = value === undefined || Number.isNaN(value) ? '—' : (f.bound === 'max' ? value <= f.target : value >= f.target) ? 'met' : 'MISSED';
+		return [f.key, formatValue(f, value), `${f.bound === 'max' ? '≤' : '≥'} ${formatValue(f, f.target)}`, met, f.label];
+	});
+	const header = ['figure', 'value', 'target', 'met', 'what'];
+	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+	const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+	process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+}
+
+function machine(): Record<string, unknown> {
+	return { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version };
+}
+
+async function main(): Promise<void> {
+	const only = process.env.AIRLOCK_BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+	const testRun = newTestRun('bench');
+	const results: Results = {};
+	const details: Details = {};
+	const configHome = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-config-'));
+	const started = Date.now();
+	let failed: unknown;
+	try {
+		const network = await createTestNetwork(testRun, BENCH_NETWORK);
+		const bulk = await startBulkHost(testRun, network, 10);
+		const addHosts = namesTo(bulk.ipv4, [BULK, ...APPROVE_HOSTS]);
+		log('building the workspaces (devcontainer up, with and without the Feature)');
+		const locked = await buildWorkspace(testRun, { name: 'locked', network, addHosts, airlock: { allow: `${BULK},${BULK}:8443` } });
+		const plain = await buildWorkspace(testRun, { name: 'plain', network, addHosts });
+		const setup: Setup = { testRun, docker: createDockerClient().docker, locked, plain, configHome };
+		const engine = await dockerOk(['version', '--format', '{{.Server.Version}}']);
+		const squid = await docker(['exec', locked.container, 'squid', '-v']);
+		details.machine = { ...machine(), docker: engine.stdout.trim(), squid: /Version (\S+)/.exec(squid.stdout)?.[1] ?? 'unknown' };
+		for (const [name, measure] of Object.entries(GROUPS)) {
+			if (only && !only.includes(name)) {
+				continue;
+			}
+			log(`measuring ${name}`);
+			const t0 = Date.now();
+			try {
+				await measure(setup, results, details);
+			} catch (err) {
+				failed ??= err;
+				log(`${name} failed: ${(err as Error).stack ?? String(err)}`);
+			}
+			log(`${name} took ${Math.round((Date.now() - t0) / 1000)} s`);
+		}
+	} catch (err) {
+		failed = err;
+		log(`setup failed: ${(err as Error).stack ?? String(err)}`);
+	} finally {
+		await removeEverything(testRun);
+		fs.rmSync(configHome, { recursive: true, force: true });
+		const left = await leftovers(testRun);
+		if (left.containers.length + left.networks.length + left.volumes.length > 0) {
+			failed ??= new Error(`left behind: ${JSON.stringify(left)}`);
+		}
+	}
+	details.totalSeconds = Math.round((Date.now() - started) / 1000);
+	const out = path.join(REPO_ROOT, 'bench', 'results.json');
+	fs.mkdirSync(path.dirname(out), { recursive: true });
+	const ordered: Record<string, unknown> = {};
+	for (const f of FIGURES) {
+		if (results[f.key] !== undefined) {
+			ordered[f.key] = Number(results[f.key].toFixed(f.digits === 0 ? 0 : 4));
+		}
+	}
+	fs.writeFileSync(out, JSON.stringify({ ...ordered, measuredAt: new Date().toISOString(), details }, null, 2) + '\n');
+	printTable(results);
+	process.stdout.write(`\nDetails: ${JSON.stringify(details, null, 1).replace(/\n\s*/g, ' ')}\nWrote ${path.relative(process.cwd(), out)}\n`);
+	if (failed) {
+		process.exitCode = 1;
+	}
+}
+
+void main();
