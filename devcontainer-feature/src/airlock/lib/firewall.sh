@@ -97,10 +97,11 @@ airlock_fw_rules() {
 	echo 'COMMIT'
 }
 
-# Programs both families. Returns 1 (with a reason on stdout) if either restore failed.
+# Programs both families. BACKEND (optional) skips detection. Returns 1 (with a reason on
+# stdout) if either restore failed.
 airlock_fw_apply() {
-	local kind=$1 mode=$2 ports=$3 backend family failed=''
-	backend=$(airlock_fw_backend)
+	local kind=$1 mode=$2 ports=$3 backend=${4:-} family failed=''
+	[ -n "$backend" ] || backend=$(airlock_fw_backend)
 	for family in 4 6; do
 		local out
 		if ! out=$(airlock_fw_rules "$family" "$kind" "$mode" "$ports" | "$(airlock_fw_restore_cmd "$family" "$backend")" 2>&1); then
