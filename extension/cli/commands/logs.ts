@@ -27,7 +27,8 @@ function describeState(change: FollowerStateChange): string {
 		case 'following':
 			return `following the proxy log of ${change.container ? describeContainer(change.container) : 'the workspace container'} (Ctrl-C to stop)`;
 		case 'waiting-for-container':
-			return `no locked container is running for this workspace (${change.detail ?? 'none found'}); waiting for one to start — run \`airlock up\``;
+			// The follower's plain "no running container" detail would only repeat the sentence.
+			return `no locked container is running for this workspace${change.detail && !change.detail.startsWith('no running container') ? ` (${change.detail})` : ''}; waiting for one to start — run \`airlock up\``;
 		case 'engine-unreachable':
 			return `${change.detail ?? 'Docker engine not reachable'} (start Docker; this keeps retrying)`;
 		case 'starting':

@@ -160,7 +160,7 @@ export const upCommand: Command = {
 		}
 		if (locked && waited.status) {
 			const s = waited.status;
-			say(`Egress is ${s.state === 'weakened' ? `LOCKED, WEAKENED (${s.reason ?? 'sudo kept'})` : 'LOCKED'}: mode ${s.mode}, ${s.hosts} hosts, policy ${s.policyHash}.`);
+			say(`Egress is ${s.state === 'weakened' ? 'LOCKED, WEAKENED' : 'LOCKED'}${s.reason ? ` (${s.reason})` : ''}: mode ${s.mode}, ${s.hosts} hosts, policy ${s.policyHash}.`);
 		}
 		if (ctx.values.json) {
 			ctx.stdout.write(JSON.stringify({ containerId, remoteUser, locked }) + '\n');
