@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
-import { checkHost, checkPort, quoteForMessage } from './hostname';
+import { checkHost, quoteForMessage } from './hostname';
+import { readPortsNode, type ReportAt } from './yamlPorts';
 import { InvalidInputError, type SourceProblem } from './errors';
 import { readFileIfExists } from './atomicFile';
 import type { Mode } from './enforcedPolicy';
@@ -162,7 +163,7 @@ export function parsePolicyText(text: string, file: string): PolicyFile {
 	return { file, ...(mode ? { mode } : {}), ...(baseline !== undefined ? { baseline } : {}), presets, allow };
 }
 
-type ProblemAt = (offset: number, message: string, hint?: string, entry?: string) => void;
+type ProblemAt = ReportAt;
 
 /** Offset of the value's first character inside the source, so columns point into the host string. */
 function valueOffset(node: Scalar, text: string): number {
@@ -205,20 +206,9 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 					ok = false;
 				}
 			} else if (key === 'ports') {
-				if (!isSeq(value) || value.items.length === 0) {
-					problemAt(value?.range?.[0] ?? start, 'ports must be a non-empty list of port numbers', 'e.g. `ports: [22]`; leave ports out for plain web access (80/443)');
+				ports = readPortsNode(value, start, problemAt);
+				if (!ports) {
 					ok = false;
-					continue;
-				}
-				ports = [];
-				for (const p of value.items as (Node | null)[]) {
-					const checked = checkPort(isScalar(p) ? p.value : undefined);
-					if (checked.ok) {
-						ports.push(checked.port);
-					} else {
-						problemAt(p?.range?.[0] ?? start, checked.message, checked.hint, isScalar(p) ? String(p.value) : undefined);
-						ok = false;
-					}
 				}
 			} else {
 				problemAt(keyNode?.range?.[0] ?? start, `unknown key ${JSON.stringify(key)} in an allow entry`, `an entry is a host, or a mapping with keys ${ENTRY_KEYS.join(', ')}`);

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
-import { checkHost, checkPort } from './hostname';
+import { checkHost } from './hostname';
+import { readPortsNode } from './yamlPorts';
 import { InvalidInputError, type SourceProblem } from './errors';
 
 /**
@@ -128,9 +129,9 @@ export function parsePresetText(text: string, file: string, expectedName?: strin
 	const lineCounter = new LineCounter();
 	const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
 	const problems: SourceProblem[] = [];
-	const problemAt = (offset: number, message: string, hint: string, entry?: string): void => {
+	const problemAt = (offset: number, message: string, hint?: string, entry?: string): void => {
 		const { line, col } = lineCounter.linePos(offset);
-		problems.push({ file: shown, line, column: col, message, hint, ...(entry !== undefined ? { entry } : {}) });
+		problems.push({ file: shown, line, column: col, message, ...(hint ? { hint } : {}), ...(entry !== undefined ? { entry } : {}) });
 	};
 	const startOf = (node: Node | null | undefined, fallback = 0): number => node?.range?.[0] ?? fallback;
 
@@ -210,7 +211,7 @@ export function parsePresetText(text: string, file: string, expectedName?: strin
 	return { name, description, hosts, file: path.resolve(file) };
 }
 
-type ProblemAt = (offset: number, message: string, hint: string, entry?: string) => void;
+type ProblemAt = (offset: number, message: string, hint?: string, entry?: string) => void;
 
 /** Offset of a scalar's first character inside the source, so columns point into the host text. */
 function valueOffset(node: Scalar, text: string): number {
@@ -244,20 +245,9 @@ function readHost(item: Node | null, text: string, problemAt: ProblemAt, lineCou
 				hostNode = value;
 				break;
 			case 'ports':
-				if (!isSeq(value) || value.items.length === 0) {
-					problemAt(at, 'ports must be a non-empty list of port numbers', 'e.g. `ports: [22]`; leave ports out for the web ports (80/443)');
+				ports = readPortsNode(value, at, problemAt);
+				if (!ports) {
 					ok = false;
-					break;
-				}
-				ports = [];
-				for (const p of value.items as (Node | null)[]) {
-					const checked = checkPort(isScalar(p) ? p.value : undefined);
-					if (checked.ok) {
-						ports.push(checked.port);
-					} else {
-						problemAt(p?.range?.[0] ?? at, checked.message, checked.hint, isScalar(p) ? String(p.value) : undefined);
-						ok = false;
-					}
 				}
 				break;
 			case 'source': {

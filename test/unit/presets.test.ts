@@ -139,7 +139,7 @@ describe('presets: finding the presets folder from an installed package', () => 
 		const pkg = path.join(root, 'node_modules', 'airlock');
 		const dist = path.join(pkg, 'dist');
 		fs.mkdirSync(dist, { recursive: true });
-		for (const module of ['presets', 'hostname', 'errors']) {
+		for (const module of ['presets', 'hostname', 'errors', 'yamlPorts']) {
 			fs.copyFileSync(path.join(__dirname, '..', '..', 'extension', 'core', `${module}.js`), path.join(dist, `${module}.js`));
 		}
 		// Its dependencies resolve from the project's node_modules, as they would from the package's own.

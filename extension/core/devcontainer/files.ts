@@ -1,45 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { readFileIfExists, writeFileAtomic } from '../atomicFile';
 
+/** The file's text, or null when it does not exist. */
 export function readTextIfExists(file: string): string | null {
-	try {
-		return fs.readFileSync(file, 'utf8');
-	} catch (e) {
-		if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-			return null;
-		}
-		throw e;
-	}
+	return readFileIfExists(file) ?? null;
 }
 
 function tempSibling(target: string, suffix: string): string {
 	return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}${suffix}`);
 }
 
-/** Writes `text` to a temp file next to `file`, flushes it, then renames it over `file`. */
-export function writeFileAtomic(file: string, text: string): void {
-	let mode = 0o644;
-	try {
-		mode = fs.statSync(file).mode & 0o7777;
-	} catch {
-		// New file: default mode.
-	}
-	const tmp = tempSibling(file, '.tmp');
-	try {
-		const fd = fs.openSync(tmp, 'wx', mode);
-		try {
-			fs.writeFileSync(fd, text, 'utf8');
-			fs.fsyncSync(fd);
-		} finally {
-			fs.closeSync(fd);
-		}
-		fs.renameSync(tmp, file);
-	} catch (e) {
-		fs.rmSync(tmp, { force: true });
-		throw e;
-	}
-}
+export { writeFileAtomic };
 
 /**
  * Replaces the folder `dest` with a copy of `src`: the copy is made beside `dest` first, so a
