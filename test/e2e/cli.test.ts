@@ -530,6 +530,7 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 
 	it('applyPolicy swaps the live policy; a rejected one names the line and leaves the old one enforced', async () => {
 		const widened = { mode: 'enforce' as const, rules: [{ host: ALLOWED }, { host: DENIED }] };
+		assertThrough(await viaProxy(ws, `https://${ALLOWED}/index.html`), pageBody('web'));
 		assertProxyDenied(await viaProxy(ws, `https://${DENIED}/index.html`));
 		const applied = await applyPolicy(docker, containerId, canonicalText(widened));
 		assert.equal(applied.policyHash, policyHash(widened));
@@ -557,6 +558,7 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 		assert.match(r.stderr, /The container enforced sha256:[0-9a-f]{64}; applied the approved plan/);
 		const status = await airlock(['status', '--workspace', ws.folder], env);
 		assert.equal(status.code, 0, status.stderr);
+		assertThrough(await viaProxy(ws, `https://${ALLOWED}/index.html`), pageBody('web'));
 		assertProxyDenied(await viaProxy(ws, `https://${DENIED}/index.html`));
 	});
 
