@@ -440,4 +440,29 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 		assert.equal(pidCheck.stdout.trim(), '0', 'a stale PID file must not keep Squid down');
 	});
 
+
+	describe('log rotation', () => {
+		it('rotates the access log by size and keeps logging, readable by the user', async () => {
+			await control();
+			// About 12 MiB of well-formed lines, past the 10 MiB limit the supervisor checks.
+			const line = '{"time":1,"client":"127.0.0.1","method":"GET","host":"filler.airlock-e2e.example","port":80,"verdict":"deny","enforced":true,"rule":"not-allowlisted","status":403,"bytes":0}';
+			const fill = await ws.rootExec(['sh', '-c', `yes '${line}' | head -n 70000 >> /var/log/airlock/access.log; stat -c %s /var/log/airlock/access.log`]);
+			assert.ok(Number(fill.stdout.trim()) > 10 * 1024 * 1024, fill.stdout);
+			let rotated = false;
+			for (let attempt = 0; attempt < 60 && !rotated; attempt++) {
+				const check = await ws.rootExec(['sh', '-c', 'test -e /var/log/airlock/access.log.0 && test "$(stat -c %s /var/log/airlock/access.log)" -lt 1048576 && echo rotated']);
+				rotated = check.stdout.includes('rotated');
+				if (!rotated) {
+					await new Promise((r) => setTimeout(r, 500));
+				}
+			}
+			assert.ok(rotated, 'the supervisor did not rotate the access log within 30 s');
+			assertProxyDenied(await viaProxy(ws, `https://${DENIED}/`));
+			const after = await lastLogFor(ws, DENIED, 443, 'CONNECT');
+			assert.equal(after.rule, 'not-allowlisted');
+			const perms = await ws.exec('stat -c "%U %a %s" /var/log/airlock/access.log');
+			assert.match(perms.stdout, /^proxy 644 \d+/);
+		});
+	});
+
 });

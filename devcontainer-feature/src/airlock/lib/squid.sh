@@ -77,7 +77,10 @@ reply_header_access X-Squid-Error deny all
 
 error_directory $AIRLOCK_SHARE/errors
 cache_log $AIRLOCK_LOG_DIR/cache.log
-logfile_rotate 1
+# Root rotates the access log (the proxy user cannot rename files in the root-owned log
+# directory); with 0 here, \`squid -k rotate\` only reopens the logs.
+logfile_rotate 0
+umask 022
 
 acl CONNECT method CONNECT
 acl http_scheme proto HTTP
