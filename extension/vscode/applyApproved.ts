@@ -88,7 +88,7 @@ export async function reportApply(session: AirlockSession, result: ApplyResult, 
 
 /** Re-applies what is approved (never anything else), e.g. after drift in the container. */
 export async function applyApprovedWithProgress(session: AirlockSession): Promise<ApproveOutcome> {
-	const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Airlock' }, (progress) => applyToContainer(session, progress));
+	const result = await session.whileApproving(() => vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Airlock' }, (progress) => applyToContainer(session, progress)));
 	const approval = session.hostPath ? readApproval(session.hostPath) : undefined;
 	return reportApply(session, result, approval?.plan.entries.length ?? 0);
 }
@@ -108,7 +108,7 @@ export async function approvePlan(session: AirlockSession, reviewedHash: string)
 		void vscode.window.showWarningMessage('Airlock: the policy file changed while you were reviewing it. Nothing was approved; the review now shows the new plan.');
 		return 'stale';
 	}
-	const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Airlock' }, async (progress) => {
+	const result = await session.whileApproving(() => vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Airlock' }, async (progress) => {
 		progress.report({ message: 'Recording the approval…' });
 		const record = recordApproval(workspace, plan);
 		session.output.info(`Approved plan ${record.planHash} (${plan.entries.length} hosts, mode ${plan.mode}) as ${record.approvedBy}.`);
@@ -124,6 +124,6 @@ export async function approvePlan(session: AirlockSession, reviewedHash: string)
 			void showErrorWithSteps(`Airlock: approved, but devcontainer.json could not be updated: ${described.message}`, described.openFile ? [{ label: 'Open File at Problem', run: () => openAt(described.openFile!.file, described.openFile!.line, described.openFile!.column) }] : [], undefined);
 		}
 		return applyToContainer(session, progress);
-	});
+	}));
 	return reportApply(session, result, plan.entries.length);
 }

@@ -34,7 +34,8 @@ export class DriftCheck {
 
 	async run(options: { notify: boolean }): Promise<DriftReport | undefined> {
 		const workspace = this.session.hostPath;
-		if (!workspace) {
+		// Mid-approval the files and the container change one after the other; look afterwards.
+		if (!workspace || this.session.approving) {
 			return undefined;
 		}
 		const problems: string[] = [];

@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
 		context.subscriptions.push(watcher);
 		watcher.start();
 		void drift.run({ notify: true });
+		context.subscriptions.push(session.onDidFinishApproval(() => void drift.run({ notify: true })));
 	}
 
 	if (location) {

@@ -30,6 +30,10 @@ export class AirlockSession implements vscode.Disposable {
 	readonly onDidChange = this.changed.event;
 	private connection: DockerConnection | undefined;
 	readonly state: SessionState;
+	/** True while an approval is being recorded and applied; the drift check waits for it. */
+	approving = false;
+	private readonly approvalDone = new vscode.EventEmitter<void>();
+	readonly onDidFinishApproval = this.approvalDone.event;
 
 	constructor(
 		readonly context: vscode.ExtensionContext,
@@ -78,7 +82,19 @@ export class AirlockSession implements vscode.Disposable {
 		this.changed.fire();
 	}
 
+	/** Runs an approval with the drift check held off, then lets it look again. */
+	async whileApproving<T>(work: () => Thenable<T>): Promise<T> {
+		this.approving = true;
+		try {
+			return await work();
+		} finally {
+			this.approving = false;
+			this.approvalDone.fire();
+		}
+	}
+
 	dispose(): void {
+		this.approvalDone.dispose();
 		this.changed.dispose();
 		this.output.dispose();
 	}

@@ -8,6 +8,7 @@ import { launchBrowser, Workbench } from './workbench';
 
 const DENIED = 'evil.airlock-ui.example';
 const DENIED_AFTER_RESTART = 'second.airlock-ui.example';
+const AUDITED = 'audited.airlock-ui.example';
 
 /**
  * A real locked container (the Feature from source, built by the devcontainer CLI through
@@ -116,5 +117,26 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 		await wb.waitForOutput(`BLOCKED CONNECT ${DENIED_AFTER_RESTART}:443 — not in allowlist`);
 		await wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED_AFTER_RESTART}"]`).waitFor({ timeout: 60_000 });
 		await wb.screenshot('blocked-after-restart');
+	});
+
+	it('"Switch Mode" to audit applies after approval: the container logs what enforce would block', async function () {
+		await wb.runCommand('Airlock: Switch Mode (Enforce / Audit)…');
+		// Filter the pick list down to the audit item, then take it.
+		await wb.page.locator('.quick-input-widget input[placeholder="The new mode is enforced once you approve it"]').waitFor();
+		await wb.typeInQuickInput('audit');
+		await wb.pressEnter();
+		const view = await wb.webview('#mode');
+		await eventually('the review to show the mode change', async () => (await view.locator('#mode').innerText()) === 'enforce → audit');
+		await view.locator('#approve').click();
+		await wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
+		const status = JSON.parse((await run('docker', ['exec', '-u', 'root', container, 'airlock-ctl', 'status', '--json'])).stdout) as { mode: string };
+		assert.equal(status.mode, 'audit');
+		await requestThroughProxy(container, `https://${AUDITED}/`);
+		await wb.runCommand('Airlock: Show Blocked Requests');
+		await wb.waitForOutput(`AUDIT (would block) CONNECT ${AUDITED}:443 — not in allowlist`);
+		const row = wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${AUDITED}"]`);
+		await row.waitFor({ timeout: 60_000 });
+		assert.match((await row.getAttribute('aria-label')) ?? '', /1 would block/);
+		await wb.screenshot('blocked-audit');
 	});
 });

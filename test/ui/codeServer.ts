@@ -75,8 +75,6 @@ export class CodeServer {
 					'update.mode': 'none',
 					'window.commandCenter': false,
 					'workbench.colorTheme': 'Default Dark Modern',
-					// One log record per screen line, so the tests read whole lines.
-					'[log]': { 'editor.wordWrap': 'off' },
 				},
 				null,
 				2,

@@ -75,7 +75,7 @@ export class Workbench {
 		await input.fill(text);
 	}
 
-	async pickQuickItem(labelStart: string): Promise<void> {
+	async pickQuickItem(labelStart: string | RegExp): Promise<void> {
 		const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: labelStart }) }).first();
 		await row.waitFor({ timeout: UI_WAIT_MS });
 		await row.click();
@@ -157,8 +157,8 @@ export class Workbench {
 		let last = '';
 		while (Date.now() < deadline) {
 			last = await this.outputText().catch(() => '');
-			// Long lines may still wrap in a narrow panel: compare with runs of white space as one.
-			if (last.replace(/\s+/g, ' ').includes(text.replace(/\s+/g, ' '))) {
+			// The Output view wraps long lines anywhere (even after a dot), so compare without white space.
+			if (last.replace(/\s+/g, '').includes(text.replace(/\s+/g, ''))) {
 				return last;
 			}
 			await this.page.waitForTimeout(250);
