@@ -123,6 +123,12 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 		assertThrough(await viaProxy(ws, `https://${WILD_SUB}/index.html`), pageBody('web'));
 		// HOST:PORT rules are CONNECT tunnels: plain HTTP inside a tunnel to 8443 (curl -p).
 		assertThrough(await viaProxy(ws, `http://${ALLOWED}:8443/index.html`, ['-p']), pageBody('web'));
+		// The origin sees no trace of the proxy, and the client gets none back.
+		const echo = await viaProxy(ws, `http://${ALLOWED}/cgi-bin/headers`, ['-D', '/dev/stderr']);
+		assert.equal(echo.httpCode, 200, echo.stderr);
+		assert.match(echo.body, /^HTTP_HOST=allowed\.airlock-e2e\.example$/m, 'the header echo works (positive control)');
+		assert.doesNotMatch(echo.body, /HTTP_VIA|HTTP_X_FORWARDED_FOR|HTTP_FORWARDED/, echo.body);
+		assert.doesNotMatch(echo.stderr, /^(Via|X-Cache|X-Cache-Lookup|X-Squid-Error):/im, echo.stderr);
 		const line = await lastLogFor(ws, ALLOWED, 443, 'CONNECT');
 		assert.equal(line.verdict, 'allow');
 		assert.equal(line.rule, 'allowlisted');
@@ -164,6 +170,7 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 
 	it('denies through the proxy with 403 and the right rule: not allowlisted, look-alike, wildcard apex, IP literals, ports, private', async () => {
 		await control();
+		// Squid logs other spellings of an IPv4 address (decimal, hex, octal, v4-mapped) dotted.
 		const cases: Array<{ url: string; host: string; port: number; method: string; rule: string }> = [
 			{ url: `https://${DENIED}/`, host: DENIED, port: 443, method: 'CONNECT', rule: 'not-allowlisted' },
 			{ url: `http://${DENIED}/`, host: DENIED, port: 80, method: 'GET', rule: 'not-allowlisted' },
@@ -173,6 +180,10 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 			{ url: `http://${web.ipv4}/`, host: web.ipv4, port: 80, method: 'GET', rule: 'ip-literal' },
 			{ url: `https://[${web.ipv6}]/`, host: `[${web.ipv6}]`, port: 443, method: 'CONNECT', rule: 'ip-literal' },
 			{ url: 'http://169.254.169.254/latest/meta-data/', host: '169.254.169.254', port: 80, method: 'GET', rule: 'ip-literal' },
+			{ url: 'http://2852039166/', host: '169.254.169.254', port: 80, method: 'GET', rule: 'ip-literal' },
+			{ url: 'http://0xa9fea9fe/', host: '169.254.169.254', port: 80, method: 'GET', rule: 'ip-literal' },
+			{ url: 'http://0251.0376.0251.0376/', host: '169.254.169.254', port: 80, method: 'GET', rule: 'ip-literal' },
+			{ url: 'https://[::ffff:169.254.169.254]/', host: '169.254.169.254', port: 443, method: 'CONNECT', rule: 'ip-literal' },
 			{ url: `https://${ALLOWED}:22/`, host: ALLOWED, port: 22, method: 'CONNECT', rule: 'port-not-allowed' },
 			{ url: `http://${ALLOWED}:8443/`, host: ALLOWED, port: 8443, method: 'GET', rule: 'port-not-allowed' },
 			{ url: `https://${PRIVATE}/`, host: PRIVATE, port: 443, method: 'CONNECT', rule: 'private-destination' },
@@ -184,6 +195,9 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 			assert.deepEqual({ verdict: line.verdict, enforced: line.enforced, rule: line.rule, status: line.status },
 				{ verdict: 'deny', enforced: true, rule: c.rule, status: 403 }, `log line for ${c.url}`);
 		}
+		// No cache manager, not even when Squid is asked directly on its port.
+		const manager = await ws.exec("curl -sS --noproxy '*' -o /dev/null -w '%{http_code}' --max-time 8 http://127.0.0.1:3128/squid-internal-mgr/info");
+		assert.equal(manager.stdout, '403', manager.stdout + manager.stderr);
 		const page = await viaProxy(ws, `http://${DENIED}/`);
 		assert.match(page.body, new RegExp(`${DENIED.replace(/\./g, '\\.')}.*blocked by Airlock`));
 	});

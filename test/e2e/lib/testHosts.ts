@@ -7,7 +7,8 @@
  *   8443  plain HTTP (for CONNECT tunnels)     22   plain HTTP (stands in for an SSH server)
  *   53    DNS (dnsmasq, every query logged to the container's output), answering the `dnsNames`
  *         given to it and refusing to recurse for anything else.
- * Every page body is `airlock-e2e <hostName>\n` (see `pageBody`).
+ * Every page body is `airlock-e2e <hostName>\n` (see `pageBody`); on port 80,
+ * /cgi-bin/headers answers with the request headers it received (as CGI HTTP_* variables).
  *
  *   const web = await startWebHost(run, net, { hostNumber: 10, dnsNames: { 'x.example': '198.51.100.10' } });
  *   web.ipv4, web.ipv6, await web.dnsQueries()   // names dnsmasq was asked for
@@ -89,6 +90,7 @@ export async function startWebHost(testRun: TestRun, network: TestNetwork, optio
 		'set -e',
 		'mkdir -p /srv/www && cd /srv/www',
 		`printf 'airlock-e2e %s\\n' '${hostName}' > index.html`,
+		'mkdir -p cgi-bin && printf \'#!/bin/sh\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n"\\nenv | grep ^HTTP_ | sort\\n\' > cgi-bin/headers && chmod 755 cgi-bin/headers',
 		// A fresh self-signed certificate per run, made here with openssl.
 		`openssl req -x509 -newkey rsa:2048 -nodes -keyout /srv/key.pem -out /srv/cert.pem -days 1 -subj '/CN=${hostName}' 2>/dev/null`,
 		'busybox httpd -f -p 80 -h /srv/www &',
