@@ -153,6 +153,8 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 		assertUdpRefused(await udpProbe(ws, web.ipv4, 53));
 		assertUdpRefused(await udpProbe(ws, web.ipv6, 53));
 		assertCouldNotResolve(await direct(ws, `http://${DNS_ALLOWED}/`));
+		assertRefused(await direct(ws, 'telnet://127.0.0.11:53'));
+		assertRefused(await direct(ws, `telnet://${web.ipv4}:53`));
 	});
 
 	it('refuses UDP and QUIC (UDP 443), ICMP, and raw packet sockets', async () => {
@@ -396,6 +398,8 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 				{ text: 'airlock-policy 2\nmode enforce\n', error: /line 1: airlock-policy 2: / },
 				{ text: 'airlock-policy 1\nmode open\n', error: /line 2: mode open: / },
 				{ text: `airlock-policy 1\nmode enforce\nallow ${ALLOWED}\r\n`, error: /line 3: / },
+				{ text: `airlock-policy 1\nmode enforce\nallow evil\u0000.${ALLOWED}\n`, error: /NUL/ },
+				{ text: `airlock-policy 1\nmode enforce\nallow ${ALLOWED}`, error: /must end with a newline/ },
 			];
 			for (const h of hostile) {
 				const result = await ws.rootExec(['airlock-ctl', 'apply'], h.text);

@@ -75,6 +75,8 @@ if $need_packages; then
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update
 		apt-get install -y --no-install-recommends squid iptables curl ca-certificates util-linux
+		# Downloaded packages and lists are build leftovers (about 130 MB).
+		apt-get clean
 		rm -rf /var/lib/apt/lists/*
 	elif command -v apk >/dev/null 2>&1; then
 		apk add --no-cache squid iptables ip6tables curl ca-certificates setpriv util-linux-misc
