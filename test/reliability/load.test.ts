@@ -85,8 +85,8 @@ describe('reliability: load and soak through the proxy', function () {
 
 	it(`${CLIENTS} parallel clients × ${REQUESTS_PER_CLIENT} requests through the proxy: 0 errors`, async () => {
 		// Positive control first: one request each way.
-		const control = await asAgent(ws.container, `curl -sf ${proxy} http://${LOAD}/ && curl -sf ${tunnel} http://${LOAD}:8443/`, { proxy: false });
-		assert.equal(control.stdout, 'airlock-load ok\nairlock-load ok\n', control.stderr);
+		const control = await asAgent(ws.container, `curl -sSf ${proxy} http://${LOAD}/ && curl -sSf ${tunnel} http://${LOAD}:8443/`, { proxy: false });
+		assert.equal(control.stdout, 'airlock-load ok\nairlock-load ok\n', `positive control failed (exit ${control.code}): ${control.stderr}`);
 		const script = clientsScript({
 			clients: CLIENTS, requests: REQUESTS_PER_CLIENT, totalSeconds: 900,
 			clientArgs: (c) => (c % 2 === 0 ? { args: proxy, url: `http://${LOAD}/r`, expect: '200' } : { args: tunnel, url: `http://${LOAD}:8443/r`, expect: '200' }),
