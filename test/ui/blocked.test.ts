@@ -9,6 +9,7 @@ import { launchBrowser, Workbench } from './workbench';
 const DENIED = 'evil.airlock-ui.example';
 const DENIED_AFTER_RESTART = 'second.airlock-ui.example';
 const AUDITED = 'audited.airlock-ui.example';
+const RETRIED = 'retried.airlock-ui.example';
 
 /**
  * A real locked container (the Feature from source, built by the devcontainer CLI through
@@ -36,6 +37,12 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 		env = { ...process.env, XDG_CONFIG_HOME: server.configHome, AIRLOCK_APPROVER: 'ui-test@code-server' };
 		browser = await launchBrowser();
 		wb = await Workbench.open(browser, server.url);
+	});
+
+	afterEach(async function () {
+		if (this.currentTest?.state === 'failed' && wb) {
+			await wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`);
+		}
 	});
 
 	after(async function () {
@@ -87,6 +94,7 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 		await row.hover();
 		await row.locator('.action-label[aria-label*="Allow Host"]').click();
 		await wb.pickQuickItem(DENIED);
+		await wb.waitForQuickInputTitle(/why allow/);
 		await wb.typeInQuickInput('needed by the UI test');
 		await wb.pressEnter();
 		const view = await wb.webview(`li[data-host="${DENIED}"]`);
@@ -99,6 +107,35 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 		const status = JSON.parse((await run('docker', ['exec', '-u', 'root', container, 'airlock-ctl', 'status', '--json'])).stdout) as { policyHash: string };
 		assert.equal(status.policyHash, readApprovals(server.configHome)[0].planHash);
 		await wb.screenshot('blocked-allow-applied');
+	});
+
+	it('when the container cannot take the policy, says why, keeps the old one, and "Retry Apply" applies it', async function () {
+		const before = (await run('docker', ['exec', '-u', 'root', container, 'cat', '/etc/airlock/policy'])).stdout;
+		// Take the control command away (as root could): the apply has to fail.
+		const hide = await run('docker', ['exec', '-u', 'root', container, 'mv', '/usr/local/sbin/airlock-ctl', '/usr/local/sbin/airlock-ctl.off']);
+		assert.equal(hide.code, 0, hide.stderr);
+		try {
+			await wb.runCommand('Airlock: Allow Host…');
+			await wb.waitForQuickInputTitle('Airlock: Allow Host');
+			await wb.typeInQuickInput(RETRIED);
+			await wb.pressEnter();
+			await wb.pickQuickItem(RETRIED);
+			await wb.waitForQuickInputTitle(/why allow/);
+			await wb.pressEnter();
+			const view = await wb.webview(`li[data-host="${RETRIED}"]`);
+			await view.locator('#approve').click();
+			await wb.notification(/did not take the new policy/).waitFor({ timeout: 120_000 });
+			assert.match(await wb.notification(/did not take the new policy/).innerText(), /keeps enforcing its previous policy/);
+			await wb.screenshot('blocked-apply-failed');
+			assert.equal((await run('docker', ['exec', '-u', 'root', container, 'cat', '/etc/airlock/policy'])).stdout, before);
+		} finally {
+			const restore = await run('docker', ['exec', '-u', 'root', container, 'mv', '/usr/local/sbin/airlock-ctl.off', '/usr/local/sbin/airlock-ctl']);
+			assert.equal(restore.code, 0, restore.stderr);
+		}
+		await wb.clickNotificationButton(/did not take the new policy/, 'Retry Apply');
+		await wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
+		const live = await run('docker', ['exec', '-u', 'root', container, 'cat', '/etc/airlock/policy']);
+		assert.match(live.stdout, new RegExp(`^allow ${RETRIED.replace(/\./g, '\\.')}$`, 'm'));
 	});
 
 	it('keeps following across a container restart', async function () {

@@ -24,6 +24,12 @@ describe('Airlock in code-server: plan review and approval', function () {
 		wb = await Workbench.open(browser, server.url);
 	});
 
+	afterEach(async function () {
+		if (this.currentTest?.state === 'failed' && wb) {
+			await wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`);
+		}
+	});
+
 	after(async function () {
 		if (this.currentTest?.state === 'failed' && wb) {
 			await wb.screenshot('plan-failure');
@@ -82,6 +88,7 @@ describe('Airlock in code-server: plan review and approval', function () {
 		const policyFile = path.join(workspace, '.devcontainer', 'airlock.yaml');
 		const before = fs.readFileSync(policyFile, 'utf8');
 		await wb.runCommand('Airlock: Allow Host…');
+		await wb.waitForQuickInputTitle('Airlock: Allow Host');
 		await wb.typeInQuickInput('uploads.example.net');
 		await wb.pressEnter();
 		const items = await wb.quickInputItems('uploads.example.net');
@@ -89,6 +96,7 @@ describe('Airlock in code-server: plan review and approval', function () {
 		assert.ok(items.some((i) => i.startsWith('*.example.net') && /every name under example\.net/.test(i)), items.join('\n'));
 		await wb.screenshot('allow-host-proposals');
 		await wb.pickQuickItem('*.example.net');
+		await wb.waitForQuickInputTitle(/why allow/);
 		await wb.typeInQuickInput('uploads for the test');
 		await wb.pressEnter();
 		const view = await wb.webview('li[data-host="*.example.net"]');
@@ -106,9 +114,11 @@ describe('Airlock in code-server: plan review and approval', function () {
 
 	it('"Allow Host…" then Approve enforces the exact host in the approved plan', async function () {
 		await wb.runCommand('Airlock: Allow Host…');
+		await wb.waitForQuickInputTitle('Airlock: Allow Host');
 		await wb.typeInQuickInput('uploads.example.net');
 		await wb.pressEnter();
 		await wb.pickQuickItem('uploads.example.net');
+		await wb.waitForQuickInputTitle(/why allow/);
 		await wb.pressEnter();
 		const view = await wb.webview('li[data-host="uploads.example.net"]');
 		await view.locator('#approve').click();
@@ -116,6 +126,19 @@ describe('Airlock in code-server: plan review and approval', function () {
 		const approved = readApprovals(server.configHome)[0];
 		assert.ok(approved.plan.entries.some((e) => e.host === 'uploads.example.net'));
 		assert.match(approved.canonicalPolicy, /^allow uploads\.example\.net$/m);
+	});
+
+	it('warns about drift when the policy file changes behind its back, and enforces nothing unapproved', async function () {
+		await wb.dismissNotifications();
+		const approvedBefore = readApprovals(server.configHome)[0].planHash;
+		fs.appendFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), '  - drift.example.com\n');
+		await wb.notification(/the policy differs from what you approved \(1 change\)/).waitFor({ timeout: 60_000 });
+		await eventually('the status bar to show drift', async () => /drift/.test(await wb.statusBarItem().innerText()));
+		await wb.clickNotificationButton(/the policy differs from what you approved/, 'Review Changes');
+		const view = await wb.webview('li[data-host="drift.example.com"]');
+		assert.equal(await view.locator('li[data-host="drift.example.com"] .change').innerText(), 'new');
+		assert.equal(readApprovals(server.configHome)[0].planHash, approvedBefore);
+		await wb.screenshot('drift-review');
 	});
 
 	it('says plainly in the output channel and the tree that no locked container is running', async function () {
@@ -138,6 +161,12 @@ describe('Airlock in code-server: locking a repository that has no policy yet', 
 		server = await CodeServer.start({ folder: workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix') });
 		browser = await launchBrowser();
 		wb = await Workbench.open(browser, server.url);
+	});
+
+	afterEach(async function () {
+		if (this.currentTest?.state === 'failed' && wb) {
+			await wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`);
+		}
 	});
 
 	after(async function () {
@@ -182,6 +211,12 @@ describe('Airlock in code-server: the Docker engine does not answer', function (
 		server = await CodeServer.start({ folder: fresh.workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix'), env: { DOCKER_HOST: `unix://${path.join(fresh.scratch, 'no-engine.sock')}` } });
 		browser = await launchBrowser();
 		wb = await Workbench.open(browser, server.url);
+	});
+
+	afterEach(async function () {
+		if (this.currentTest?.state === 'failed' && wb) {
+			await wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`);
+		}
 	});
 
 	after(async function () {

@@ -96,6 +96,11 @@ export class Workbench {
 		throw new Error(`the pick list never showed ${JSON.stringify(expected)}; it shows:\n${labels.join('\n')}`);
 	}
 
+	/** Waits until the open quick input is the one titled `title` (a step of a multi-step command). */
+	async waitForQuickInputTitle(title: string | RegExp): Promise<void> {
+		await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ state: 'visible', timeout: UI_WAIT_MS });
+	}
+
 	async pressEnter(): Promise<void> {
 		await this.page.keyboard.press('Enter');
 	}
