@@ -38,6 +38,7 @@ export class DriftCheck {
 		if (!workspace || this.session.approving) {
 			return undefined;
 		}
+		const generation = this.session.approvalGeneration;
 		const problems: string[] = [];
 		let approval;
 		try {
@@ -73,6 +74,10 @@ export class DriftCheck {
 				// No engine or no Airlock in the container: the follower reports that state.
 				this.session.output.debug(`Drift check: live policy not read: ${describeError(err).message}`);
 			}
+		}
+		if (this.session.approving || generation !== this.session.approvalGeneration) {
+			// An approval started meanwhile: this answer is stale, and a fresh check follows it.
+			return undefined;
 		}
 		const liveDiffers = liveHash !== undefined && approval !== undefined && liveHash !== approval.planHash;
 		const report: DriftReport = { approved: approval !== undefined, policyDiff, devcontainer, ...(liveHash ? { liveHash } : {}), liveDiffers, problems };

@@ -32,6 +32,8 @@ export class AirlockSession implements vscode.Disposable {
 	readonly state: SessionState;
 	/** True while an approval is being recorded and applied; the drift check waits for it. */
 	approving = false;
+	/** Counts approvals started, so a check that began before one can tell its answer is stale. */
+	approvalGeneration = 0;
 	private readonly approvalDone = new vscode.EventEmitter<void>();
 	readonly onDidFinishApproval = this.approvalDone.event;
 
@@ -85,6 +87,7 @@ export class AirlockSession implements vscode.Disposable {
 	/** Runs an approval with the drift check held off, then lets it look again. */
 	async whileApproving<T>(work: () => Thenable<T>): Promise<T> {
 		this.approving = true;
+		this.approvalGeneration++;
 		try {
 			return await work();
 		} finally {
