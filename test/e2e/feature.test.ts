@@ -197,6 +197,10 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 			assert.deepEqual({ verdict: line.verdict, enforced: line.enforced, rule: line.rule, status: line.status },
 				{ verdict: 'deny', enforced: true, rule: c.rule, status: 403 }, `log line for ${c.url}`);
 		}
+		// An IPv6 literal without brackets (CONNECT authority form) is refused too.
+		const bare = await ws.exec(`exec 3<>/dev/tcp/127.0.0.1/3128; printf 'CONNECT ${web.ipv6}:443 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; IFS= read -r -t 5 line <&3; echo "$line"`);
+		assert.match(bare.stdout, /^HTTP\/1\.1 403 /, bare.stdout + bare.stderr);
+		console.log(`      bare IPv6 CONNECT: ${bare.stdout.trim()}`);
 		// No cache manager, not even when Squid is asked directly on its port.
 		const manager = await ws.exec("curl -sS --noproxy '*' -o /dev/null -w '%{http_code}' --max-time 8 http://127.0.0.1:3128/squid-internal-mgr/info");
 		assert.equal(manager.stdout, '403', manager.stdout + manager.stderr);
@@ -246,12 +250,19 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 
 	it('logs one JSON line per request, and hostile requests cannot break the JSON', async () => {
 		await control();
-		await ws.exec([
-			`printf 'GET http://a"b\\\\c.example/ HTTP/1.1\\r\\nHost: x"y\\\\z\\r\\n\\r\\n' | timeout 5 curl -s telnet://127.0.0.1:3128 >/dev/null`,
-			`printf 'CONNECT ${DENIED}:443 HTTP/1.1\\r\\nHost: "},{"verdict":"allow\\r\\nUser-Agent: \\x01\\x02\\r\\n\\r\\n' | timeout 5 curl -s telnet://127.0.0.1:3128 >/dev/null`,
-			`printf 'GET http://${DENIED}/"%%0a{"x":1} HTTP/1.1\\r\\nHost: ${DENIED}\\r\\n\\r\\n' | timeout 5 curl -s telnet://127.0.0.1:3128 >/dev/null`,
-			'true',
-		].join('; '));
+		// Raw requests over /dev/tcp, each answered by the proxy (400 bad request or 403).
+		const send = (request: string): string =>
+			`exec 3<>/dev/tcp/127.0.0.1/3128; printf '${request}' >&3; IFS= read -r -t 5 line <&3; echo "answer: $line"; exec 3>&-`;
+		const hostile = await ws.exec([
+			send('GET http://a"b\\\\c.example/ HTTP/1.1\\r\\nHost: x"y\\\\z\\r\\n\\r\\n'),
+			send(`CONNECT ${DENIED}:443 HTTP/1.1\\r\\nHost: "},{"verdict":"allow\\r\\nUser-Agent: \\001\\002\\r\\n\\r\\n`),
+			send(`GET http://${DENIED}/"%%0a{"x":1} HTTP/1.1\\r\\nHost: ${DENIED}\\r\\n\\r\\n`),
+		].join('\n'));
+		const answers = hostile.stdout.split('\n').filter((l) => l.startsWith('answer: '));
+		assert.equal(answers.length, 3, hostile.stdout + hostile.stderr);
+		for (const answer of answers) {
+			assert.match(answer, /^answer: HTTP\/1\.1 40[03] /, hostile.stdout);
+		}
 		const lines = await accessLog(ws); // throws on any line that is not JSON
 		assert.ok(lines.length > 0);
 		for (const line of lines) {
