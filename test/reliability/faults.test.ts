@@ -10,7 +10,8 @@ import { createDockerClient } from '../../extension/docker/connect';
 import { applyPolicy, readStatus } from '../../extension/docker/control';
 import { ApplyRejectedError } from '../../extension/docker/errors';
 import { dockerOk } from '../e2e/lib/docker';
-import { asRoot, waitFor, type BuiltWorkspace } from '../bench/lib/harness';
+import { parseAirlockStatus } from '../../extension/docker/status';
+import { asAgent, asRoot, waitFor, type BuiltWorkspace } from '../bench/lib/harness';
 import { ALLOWED, DENIED, assertAllowedThroughProxy, assertDeniedByProxy, assertDirectRefused, createWorld, type World } from './lib/fixture';
 
 /** Prints a measured figure into the test output (not asserted unless the issue states a bound). */
@@ -87,12 +88,18 @@ describe('reliability: faults in a locked container', function () {
 		for (let round = 1; round <= rounds; round++) {
 			const restartedAt = Date.now();
 			await dockerOk(['restart', '-t', '2', ws.container], { timeoutMs: 120_000 });
+			// Polls the status file as the remote user can read it, not with `airlock-ctl status`:
+			// a polling airlock-ctl can take the PID the old supervisor had, which today stops the
+			// proxy from starting (known-defects/supervisor-pid-reuse.test.ts).
 			const status = await waitFor('the status of this start', async () => {
-				const s = await readStatus(docker, ws.container).catch(() => undefined);
+				const r = await asAgent(ws.container, 'cat /run/airlock/status.json', { proxy: false, timeoutMs: 30_000 });
+				const parsed = parseAirlockStatus(r.stdout);
+				const s = 'status' in parsed ? parsed.status : undefined;
 				// `since` has second precision; the state of this start is not older than the restart.
 				return s && Date.parse(s.since) >= Math.floor(restartedAt / 1000) * 1000 && s.state !== 'not-locked' ? s : undefined;
 			}, { attempts: 120, everyMs: 250 });
 			assert.equal(status.state, 'locked', JSON.stringify(status));
+			assert.equal(status.reason, null, JSON.stringify(status));
 			await assertAllowedThroughProxy(ws.container);
 			await assertDirectRefused(ws.container, world);
 			await assertDeniedByProxy(ws.container);
