@@ -20,6 +20,8 @@ export class BlockedLogWatcher implements vscode.Disposable {
 	private follower: ProxyLogFollower | undefined;
 	private readonly throttle = new NotificationThrottle(NOTIFY_INTERVAL_MS);
 	private recheck: NodeJS.Timeout | undefined;
+	/** Blocks logged before the editor started are history: counted and shown, not notified. */
+	private readonly startedAt = Date.now();
 
 	constructor(
 		private readonly session: AirlockSession,
@@ -52,7 +54,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 	}
 
 	private async notifyNewHost(entry: ProxyLogEntry): Promise<void> {
-		if (!vscode.workspace.getConfiguration('airlock').get<boolean>('notifyOnNewBlockedHost', true)) {
+		if (!vscode.workspace.getConfiguration('airlock').get<boolean>('notifyOnNewBlockedHost', true) || entry.time * 1000 < this.startedAt) {
 			return;
 		}
 		if (!this.throttle.tryShow(Date.now())) {
