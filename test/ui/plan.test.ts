@@ -71,7 +71,9 @@ describe('Airlock in code-server: plan review and approval', function () {
 	it('approving in the webview records the approval, writes devcontainer.json and says no container is running', async function () {
 		const view = await wb.webview('#approve');
 		const shownHash = await view.locator('#hash').innerText();
-		await view.locator('#approve').click();
+		// By keyboard: the review must work without a mouse.
+		await view.locator('#approve').focus();
+		await wb.page.keyboard.press('Enter');
 		await wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
 		const approvals = readApprovals(server.configHome);
 		assert.equal(approvals.length, 1);
