@@ -40,6 +40,7 @@ describe('views: plan view model', () => {
 		assert.match(view.headline, /Nothing is approved for this repository yet: 2 hosts to review/);
 		assert.equal(view.counts.added, 0);
 		assert.equal(view.approvedHash, undefined);
+		assert.deepEqual(view.groups.flatMap((g) => g.rows.map((r) => r.change)), ['unchanged', 'unchanged']);
 	});
 
 	it('marks added, changed and removed rows against the approved plan and summarises them', () => {

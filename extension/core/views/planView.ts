@@ -162,7 +162,8 @@ function headlineFor(state: ApprovalState, counts: PlanView['counts'], modeChang
 
 /** Builds the webview's model from the current plan, its diff against the approval, and who approved. */
 export function buildPlanView(plan: Plan, diff: PlanDiff, approval?: ApprovalSummary): PlanView {
-	const added = new Set(diff.added.map((e) => e.host));
+	// With nothing approved every host would be "new"; the headline says so once instead.
+	const added = new Set(approval ? diff.added.map((e) => e.host) : []);
 	const changed = new Map(diff.changed.map((c) => [c.after.host, c.what]));
 	const bySource = new Map<string, PlanRowView[]>();
 	for (const entry of plan.entries) {
