@@ -76,7 +76,9 @@ airlock_policy_hash() {
 # Validates canonical policy text in FILE. On error prints "line N: <entry>: <reason>" and
 # returns 1. Needs airlock_check_rule from lib/grammar.sh.
 airlock_validate_policy() {
-	local file=$1 line n=0 previous='' rule reason
+	# Bytewise comparisons for the order check (LC_ALL=C sort on the host side).
+	local LC_ALL=C
+	local file=$1 line n=0 previous='' rule
 	if [ ! -s "$file" ]; then
 		echo "line 1: (empty): expected \"$AIRLOCK_POLICY_HEADER\""
 		return 1
@@ -111,12 +113,13 @@ airlock_validate_policy() {
 			'allow '*) rule=${line#allow } ;;
 			*) echo "line $n: $line: expected \"allow HOST\" or \"allow HOST:PORT\""; return 1 ;;
 		esac
-		if ! reason=$(airlock_check_rule "$rule"); then
-			echo "line $n: $rule: ${reason:-invalid rule}"
+		# The quiet variant runs without a subshell: large policies validate in well under a second.
+		if ! airlock_check_rule_quiet "$rule"; then
+			echo "line $n: $rule: ${AIRLOCK_RULE_REASON:-invalid rule}"
 			return 1
 		fi
 		# Sorted and unique, so the policy hash is the same one the host computed.
-		if [ "$n" -gt 3 ] && ! LC_ALL=C awk -v a="$previous" -v b="$line" 'BEGIN { exit !(a < b) }'; then
+		if [ "$n" -gt 3 ] && ! [[ "$previous" < "$line" ]]; then
 			echo "line $n: $rule: not in canonical order (allow lines are sorted bytewise, without duplicates)"
 			return 1
 		fi
