@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { hostPathFromDevContainerAuthority } from './devContainerAuthority';
 
 /**
  * Where the workspace is, seen from this extension host. Airlock approves and applies on the
@@ -14,28 +15,6 @@ const CONTAINER_REMOTES = new Set(['dev-container', 'attached-container', 'codes
 
 /** The control command exists only inside a locked container. */
 const IN_CONTAINER_MARKER = '/usr/local/sbin/airlock-ctl';
-
-/**
- * The host folder of a Dev Containers window, from the remote authority
- * (`dev-container+<hex>`; the hex is either the folder path or JSON with `hostPath`). The format
- * is not documented, so anything unexpected gives undefined and the caller says so.
- */
-export function hostPathFromDevContainerAuthority(authority: string): string | undefined {
-	const match = /^dev-container\+([0-9a-f]+)(?:@.*)?$/i.exec(authority);
-	if (!match || match[1].length % 2 !== 0) {
-		return undefined;
-	}
-	const decoded = Buffer.from(match[1], 'hex').toString('utf8');
-	if (decoded.startsWith('{')) {
-		try {
-			const value = JSON.parse(decoded) as { hostPath?: unknown };
-			return typeof value.hostPath === 'string' ? value.hostPath : undefined;
-		} catch {
-			return undefined;
-		}
-	}
-	return decoded.startsWith('/') || /^[A-Za-z]:[\\/]/.test(decoded) ? decoded : undefined;
-}
 
 export function locateWorkspace(extension: vscode.Extension<unknown>): WorkspaceLocation | undefined {
 	const folder = vscode.workspace.workspaceFolders?.[0];
