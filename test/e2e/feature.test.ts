@@ -244,6 +244,9 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 		assert.match(writes.stderr, /Permission denied/);
 		assert.match(writes.stderr, /Read-only file system/);
 		assert.match(writes.stderr, /airlock-ctl: apply needs root/);
+		const kill = await ws.exec('kill "$(cat /run/airlock/squid.pid)"; echo "exit=$?"; kill "$(cat /run/airlock/supervisor.pid)"; echo "exit=$?"');
+		assert.doesNotMatch(kill.stdout, /exit=0/, kill.stdout + kill.stderr);
+		assert.match(kill.stderr, /Operation not permitted/);
 		assert.equal((await status()).state, 'locked');
 		await control();
 	});
