@@ -22,8 +22,9 @@ import { applyPolicy } from '../../extension/docker/control';
 import { ProxyLogFollower } from '../../extension/docker/logStream';
 import { dockerOk, docker, leftovers, newTestRun, removeEverything, type TestRun } from '../e2e/lib/docker';
 import { createTestNetwork } from '../e2e/lib/testNetwork';
+import { proxyEnv } from '../e2e/lib/workspace';
 import {
-	BENCH_NETWORK, PLAIN_PROXY_ARGS, REPO_ROOT, TUNNEL_ARGS, asAgentOk, buildWorkspace, median, namesTo, percentile, startBulkHost,
+	BENCH_NETWORK, PLAIN_PROXY_ARGS, PROXY_PORT, REPO_ROOT, TUNNEL_ARGS, asAgentOk, buildWorkspace, median, namesTo, percentile, startBulkHost,
 	waitFor, type BuiltWorkspace,
 } from './lib/harness';
 
@@ -301,7 +302,9 @@ function startPoller(container: string, url: string): { ready: Promise<void>; an
 		'  sleep 0.01',
 		'done; exit 1',
 	].join('\n');
-	const child = spawn('docker', ['exec', '-u', 'dev', '-e', 'HTTPS_PROXY=http://127.0.0.1:3128', '-e', 'HTTP_PROXY=http://127.0.0.1:3128', container, 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+	const env = Object.entries(proxyEnv(PROXY_PORT)).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+	// curl reads only the lower-case http_proxy for http:// URLs; proxyEnv sets both spellings.
+	const child = spawn('docker', ['exec', '-u', 'dev', ...env, container, 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
 	let out = '';
 	let readyResolve: () => void = () => undefined;
 	const ready = new Promise<void>((resolve) => (readyResolve = resolve));
