@@ -72,9 +72,10 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 		);
 	}
 
-	function groupView(group, focusHost) {
+	/** Open what needs a look: everything before the first approval, else the groups with changes. */
+	function groupView(group, focusHost, reviewAll) {
 		const hasNews = group.rows.some((r) => r.change !== 'unchanged' || r.host === focusHost);
-		const collapsible = h('vscode-collapsible', { heading: `${group.title} (${group.rows.length})`, description: group.description, open: hasNews || group.source === 'project' || group.source === 'user', 'data-source': group.source });
+		const collapsible = h('vscode-collapsible', { heading: `${group.title} (${group.rows.length})`, description: group.description, open: reviewAll || hasNews || group.source === 'project' || group.source === 'user', 'data-source': group.source });
 		collapsible.append(h('ul', { class: 'rows', role: 'list' }, group.rows.map((r) => rowView(r, focusHost))));
 		return collapsible;
 	}
@@ -99,7 +100,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 			),
 		);
 		const notes = view.notes.length > 0 ? h('section', { class: 'notes', 'aria-label': 'Notes' }, view.notes.map((n) => h('p', {}, icon('info'), ' ', n))) : null;
-		const groups = h('section', { class: 'groups', 'aria-label': 'Hosts by source' }, view.groups.map((g) => groupView(g, focusHost)));
+		const groups = h('section', { class: 'groups', 'aria-label': 'Hosts by source' }, view.groups.map((g) => groupView(g, focusHost, view.state === 'never-approved')));
 		let actions;
 		if (readOnly) {
 			actions = h('p', { class: 'read-only', role: 'note' }, icon('lock'), ' Read-only inside the container: approvals happen on the host, where the container cannot change them. Reopen the folder locally to approve.');

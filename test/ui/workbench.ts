@@ -101,8 +101,9 @@ export class Workbench {
 		await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ state: 'visible', timeout: UI_WAIT_MS });
 	}
 
+	/** Accepts the open quick input (focusing its box first: a new step may not have focus yet). */
 	async pressEnter(): Promise<void> {
-		await this.page.keyboard.press('Enter');
+		await this.page.locator('.quick-input-widget .quick-input-box input').press('Enter', { timeout: UI_WAIT_MS });
 	}
 
 	/** The text of the status bar entry named "Airlock". */
