@@ -310,6 +310,14 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 		assert.match(blocked.stderr, /blocked by Airlock/);
 		assert.match(blocked.stdout, /exit=1/);
 		assertRefused(await direct(ws, `telnet://${web.ipv4}:22`));
+		// A real ssh client picks the ProxyCommand up from ssh_config.d. The test host answers
+		// HTTP on 22, so reaching it shows as a bad SSH banner, not as a block.
+		const sshAllowed = await ws.exec(`timeout 20 ssh -o BatchMode=yes -o ConnectTimeout=8 -o StrictHostKeyChecking=no git@${TUNNEL} true`);
+		assert.match(sshAllowed.stderr, /HTTP\/1\.[01] 40\d|identification|banner/i, sshAllowed.stderr);
+		assert.doesNotMatch(sshAllowed.stderr, /blocked by Airlock/);
+		const sshDenied = await ws.exec(`timeout 20 ssh -o BatchMode=yes -o ConnectTimeout=8 git@${DENIED} true`);
+		assert.notEqual(sshDenied.code, 0);
+		assert.match(sshDenied.stderr, /ssh to denied\.airlock-e2e\.example:22 blocked by Airlock/, sshDenied.stderr);
 	});
 
 	it('brings the proxy back when it is killed, with egress closed meanwhile', async () => {
@@ -346,6 +354,27 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 			assert.match(wait.stderr, /airlock: NOT LOCKED/);
 		} finally {
 			const fixed = await ws.rootExec(['sh', '-c', 'cp /run/airlock/policy.good /etc/airlock/policy && airlock-ctl lock >/dev/null; echo "exit=$?"']);
+			assert.match(fixed.stdout, /exit=0/, fixed.stdout + fixed.stderr);
+		}
+		assert.equal((await status()).state, 'locked');
+		await control();
+	});
+
+	it('keeps the last rules when the firewall cannot be programmed, and says NOT LOCKED', async () => {
+		await control();
+		// Make every iptables*-restore fail, as a missing kernel feature would.
+		const broken = await ws.rootExec(['sh', '-c', 'chmod a-x /usr/sbin/xtables-nft-multi && airlock-ctl lock; echo "exit=$?"']);
+		try {
+			assert.match(broken.stdout, /exit=1/, broken.stdout + broken.stderr);
+			const s = await status();
+			assert.equal(s.state, 'not-locked');
+			assert.match(s.reason ?? '', /could not program the firewall/);
+			// A failed restore changes nothing: the previous default-deny rules still hold.
+			assertRefused(await direct(ws, `http://${web.ipv4}/index.html`));
+			assertRefused(await direct(ws, `http://[${web.ipv6}]/index.html`));
+			assertUdpRefused(await udpProbe(ws, '127.0.0.11', 53));
+		} finally {
+			const fixed = await ws.rootExec(['sh', '-c', 'chmod 755 /usr/sbin/xtables-nft-multi && airlock-ctl lock >/dev/null; echo "exit=$?"']);
 			assert.match(fixed.stdout, /exit=0/, fixed.stdout + fixed.stderr);
 		}
 		assert.equal((await status()).state, 'locked');

@@ -53,14 +53,15 @@ export interface WorkspaceSpec {
 	/** Defaults to "dev". */
 	readonly remoteUser?: string;
 	/** Dockerfile text; by default the dev base image plus passwordless sudo for `dev` (what
-	 * common dev images ship) and ping, so the tests can show the Feature takes sudo away. */
+	 * common dev images ship), ping and an ssh client, so the tests can show the Feature takes
+	 * sudo away and routes ssh through the proxy. */
 	readonly dockerfile?: string;
 	readonly proxyPort?: number;
 }
 
 export const DEFAULT_DOCKERFILE = [
 	`FROM ${DEV_IMAGE}`,
-	'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends sudo iputils-ping \\',
+	'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends sudo iputils-ping openssh-client \\',
 	' && rm -rf /var/lib/apt/lists/* \\',
 	" && echo 'dev ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/dev && chmod 0440 /etc/sudoers.d/dev && usermod -aG sudo dev",
 	'',
