@@ -14,7 +14,7 @@ const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: 'inherit' 
 run('npm', ['run', '--silent', 'build', '--', '--production'], root);
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-for (const item of ['dist', 'presets', 'media', 'README.md', 'LICENSE', '.vscodeignore']) {
+for (const item of ['dist', 'presets', 'schemas', 'media', 'README.md', 'LICENSE', '.vscodeignore']) {
 	if (existsSync(path.join(root, item))) {
 		cpSync(path.join(root, item), path.join(stage, item), { recursive: true });
 	}
