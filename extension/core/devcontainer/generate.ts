@@ -135,6 +135,9 @@ export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 	}
 
 	editor.ensureRemoteEnv(proxyEnv(proxyPort));
+	// Never let the devcontainer CLI rewrite the remote user's uid to the host user's: on a host
+	// that runs as root that makes the agent uid 0, and a root agent can undo the firewall.
+	editor.setIfDifferent(['updateRemoteUserUID'], false);
 
 	const after = editor.text;
 	let localFeatureTarget: string | undefined;
