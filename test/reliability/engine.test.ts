@@ -101,11 +101,16 @@ function blockedRequest(container: string, host: string): void {
 	assert.equal(r.stdout.trim(), '403', `expected the proxy's 403 for ${host}: ${r.stdout} ${r.stderr}`);
 }
 
+/** Locked, and the proxy answering (the Feature reports the lock as soon as the firewall is in place). */
 async function waitLocked(container: string): Promise<void> {
 	await waitFor(`${container} locked`, () => {
 		const r = privateDocker(['exec', '-u', 'root', container, 'airlock-ctl', 'status', '--json']);
 		return /^\{"state":"locked"/.test(r.stdout) ? true : undefined;
 	}, { attempts: 120, everyMs: 500 });
+	await waitFor(`the proxy in ${container} to answer`, () => {
+		const r = privateDocker(['exec', '-u', 'dev', container, 'bash', '-c', '(exec 3<>/dev/tcp/127.0.0.1/3128)']);
+		return r.status === 0 ? true : undefined;
+	}, { attempts: 120, everyMs: 250 });
 }
 
 describe('reliability: the Docker engine restarts; log streams resume by themselves (private engine)', function () {
