@@ -173,14 +173,25 @@ async function squidCounters(container: string): Promise<SquidCounters> {
 	return { readCalls, writeCalls, bytesRead, cpuSeconds: ticks / hz };
 }
 
-/** What Squid did per download: bytes per read call, and CPU seconds per GB moved. */
-async function withSquidCounters(container: string, download: () => Promise<number>): Promise<{ speed: number; bytesPerRead: number; cpuSecondsPerGB: number }> {
+/** Busy and total jiffies of the whole machine (/proc/stat), to tell a CPU-bound run. */
+function machineJiffies(): { busy: number; total: number } {
+	const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+	const total = cpu.reduce((a, b) => a + b, 0);
+	const idle = cpu[3] + cpu[4];
+	return { busy: total - idle, total };
+}
+
+/** What Squid did per download: bytes per read call, CPU seconds per GB moved, and how busy the machine's cores were. */
+async function withSquidCounters(container: string, download: () => Promise<number>): Promise<{ speed: number; bytesPerRead: number; cpuSecondsPerGB: number; machineBusyCores: number }> {
 	const before = await squidCounters(container);
+	const j0 = machineJiffies();
 	const speed = await download();
+	const j1 = machineJiffies();
 	const after = await squidCounters(container);
+	const machineBusyCores = Math.round(((j1.busy - j0.busy) / (j1.total - j0.total)) * os.cpus().length * 100) / 100;
 	const reads = after.readCalls - before.readCalls;
 	const gb = (after.bytesRead - before.bytesRead) / 1e9;
-	return { speed, bytesPerRead: reads > 0 ? Math.round((after.bytesRead - before.bytesRead) / reads) : 0, cpuSecondsPerGB: gb > 0 ? Math.round(((after.cpuSeconds - before.cpuSeconds) / gb) * 100) / 100 : 0 };
+	return { speed, machineBusyCores, bytesPerRead: reads > 0 ? Math.round((after.bytesRead - before.bytesRead) / reads) : 0, cpuSecondsPerGB: gb > 0 ? Math.round(((after.cpuSeconds - before.cpuSeconds) / gb) * 100) / 100 : 0 };
 }
 
 async function measureThroughput(setup: Setup, results: Results, details: Details): Promise<void> {
@@ -198,9 +209,11 @@ async function measureThroughput(setup: Setup, results: Results, details: Detail
 	// One more of each with Squid's counters, to say where the time goes (docs/benchmarks.md).
 	const tunnelProfile = await withSquidCounters(setup.locked.container, () => download(setup.locked, TUNNEL_ARGS, `http://${BULK}:8443/big.bin`));
 	const plainProfile = await withSquidCounters(setup.locked.container, () => download(setup.locked, PLAIN_PROXY_ARGS, `http://${BULK}/big.bin`));
+	const directProfile = await withSquidCounters(setup.locked.container, () => download(setup.plain, '', `http://${BULK}:8443/big.bin`));
 	details.squidDuringDownloads = {
-		tunnel: { bytesPerRead: tunnelProfile.bytesPerRead, cpuSecondsPerGB: tunnelProfile.cpuSecondsPerGB },
-		plainHttp: { bytesPerRead: plainProfile.bytesPerRead, cpuSecondsPerGB: plainProfile.cpuSecondsPerGB },
+		tunnel: { bytesPerRead: tunnelProfile.bytesPerRead, cpuSecondsPerGB: tunnelProfile.cpuSecondsPerGB, machineBusyCores: tunnelProfile.machineBusyCores },
+		plainHttp: { bytesPerRead: plainProfile.bytesPerRead, cpuSecondsPerGB: plainProfile.cpuSecondsPerGB, machineBusyCores: plainProfile.machineBusyCores },
+		directWithoutAirlock: { machineBusyCores: directProfile.machineBusyCores },
 	};
 	results.throughputRatio = median(tunnel) / median(directTunnelPort);
 	results.throughputRatioPlainHttp = median(plainProxy) / median(directWebPort);
