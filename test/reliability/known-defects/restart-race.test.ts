@@ -46,8 +46,8 @@ describe('known defect: docker restart — the first user command runs before th
 			await dockerOk(['restart', '-t', '2', ws.container], { timeoutMs: 120_000 });
 			const first = await firstExec(ws.container,
 				`cat /run/airlock/status.json; echo; curl -sS -o /dev/null --noproxy '*' --connect-timeout 3 --max-time 5 http://${world.web.ipv4}/index.html 2>&1; echo "direct=$?"`);
-			assert.match(first, /^\{"state":"locked"/, `round ${round}: the first exec after docker restart saw: ${first}`);
-			assert.match(first, /direct=7\b/, `round ${round}: a direct request right after docker restart was not refused: ${first}`);
+			// Both at once, so the message shows the status and what the direct request did.
+			assert.ok(/^\{"state":"locked"/.test(first) && /direct=7\b/.test(first), `round ${round}: the first exec after docker restart saw (direct=0 means the request went out): ${first}`);
 		}
 	});
 });
