@@ -1,12 +1,23 @@
 #!/bin/sh
 # Airlock entrypoint: one line of the dev container's start script, on every start and restart,
 # before any user process. Locks (default deny first) and returns; the proxy keeps running
-# under a supervisor in the background. If it cannot lock, egress stays closed.
+# under a supervisor in the background. If it cannot lock, egress stays closed; if it cannot
+# even close egress (no NET_ADMIN, not root), it stops the container: PID 1 is the devcontainer
+# CLI's start script, which exits on SIGTERM (`trap "exit 0" 15`) once this script returns.
 mkdir -p /var/log/airlock 2>/dev/null
+stop_container() {
+	echo "airlock: entrypoint: NOT LOCKED: $1; stopping the container so nothing runs with open egress" >&2
+	kill -TERM 1
+	exit 1
+}
 if [ "$(id -u)" -ne 0 ]; then
-	echo "airlock: entrypoint: running as uid $(id -u), not root: cannot program the firewall; egress is NOT locked" >&2
-else
-	/usr/local/sbin/airlock-ctl lock >>/var/log/airlock/entrypoint.log 2>&1 ||
-		echo "airlock: entrypoint: NOT LOCKED: see /var/log/airlock/entrypoint.log and airlock-ctl status" >&2
+	stop_container "running as uid $(id -u), not root: the firewall cannot be programmed"
+fi
+/usr/local/sbin/airlock-ctl lock >>/var/log/airlock/entrypoint.log 2>&1
+rc=$?
+if [ "$rc" -eq 3 ]; then
+	stop_container "the firewall cannot be programmed ($(tail -n 1 /var/log/airlock/entrypoint.log))"
+elif [ "$rc" -ne 0 ]; then
+	echo "airlock: entrypoint: NOT LOCKED (egress stays closed): see /var/log/airlock/entrypoint.log and airlock-ctl status" >&2
 fi
 exec "$@"

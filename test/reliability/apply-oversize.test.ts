@@ -1,17 +1,14 @@
 /*
- * KNOWN DEFECT (fails today; not in CI): `airlock-ctl apply` reads at most 1 MiB of stdin
- * (`head -c 1048576`) and validates only what it read. A policy larger than that is rejected
- * only by luck (when the cut falls inside a line). When the first MiB ends on a line boundary,
- * the truncated prefix is accepted and enforced, with exit 0 and no error: every host after
- * the cut is silently dropped. It should be refused as too large ("exit 2, the old policy stays").
+ * `airlock-ctl apply` reads at most 1 MiB. A larger policy must be refused whole, never cut to
+ * fit: the worst case is one whose first MiB ends on a line boundary and is valid on its own.
  */
 import * as assert from 'node:assert/strict';
-import { canonicalText } from '../../../extension/core/enforcedPolicy';
-import { createDockerClient } from '../../../extension/docker/connect';
-import { applyPolicy, readStatus } from '../../../extension/docker/control';
-import { ApplyRejectedError } from '../../../extension/docker/errors';
-import type { BuiltWorkspace } from '../../bench/lib/harness';
-import { ALLOWED, assertAllowedThroughProxy, createWorld, type World } from '../lib/fixture';
+import { canonicalText } from '../../extension/core/enforcedPolicy';
+import { createDockerClient } from '../../extension/docker/connect';
+import { applyPolicy, readStatus } from '../../extension/docker/control';
+import { ApplyRejectedError } from '../../extension/docker/errors';
+import type { BuiltWorkspace } from '../bench/lib/harness';
+import { ALLOWED, assertAllowedThroughProxy, createWorld, type World } from './lib/fixture';
 
 const READ_LIMIT = 1024 * 1024;
 const HEADER = 'airlock-policy 1\nmode enforce\n';
@@ -41,7 +38,7 @@ function policyCutOnALineBoundary(): string {
 	return text;
 }
 
-describe('known defect: a policy over 1 MiB is truncated by airlock-ctl apply, not refused', function () {
+describe('reliability: a policy over 1 MiB is refused by airlock-ctl apply, not truncated', function () {
 	this.timeout(600_000);
 	const { docker } = createDockerClient();
 	let world: World;

@@ -1,19 +1,15 @@
 /*
- * KNOWN DEFECT (fails today; not in CI): `airlock-ctl lock` decides whether the proxy's
- * supervisor is already running from /run/airlock/supervisor.pid, checking only that the PID
- * is alive and that its command line mentions "airlock-ctl". /run survives `docker restart`
- * and PIDs start again from 1, so after a restart that PID can belong to any airlock-ctl
- * process — an `airlock-ctl status` the editor runs, or a subshell of the lock itself. lock
- * then starts no supervisor: Squid never runs (egress stays closed, but nothing works) and the
- * state is "locked". Seen in the reliability suite while it polled `airlock-ctl status` during
- * a restart; reproduced here deterministically by pointing the PID file at such a process.
+ * `airlock-ctl lock` decides whether the proxy's supervisor runs from /run/airlock/supervisor.pid.
+ * /run survives `docker restart` and PIDs start again from 1, so after a restart that PID can
+ * belong to any process, even another airlock-ctl (an `airlock-ctl status` the editor runs).
+ * Only a live `_supervise` process counts; otherwise lock starts a new supervisor.
  */
 import * as assert from 'node:assert/strict';
-import type { BuiltWorkspace } from '../../bench/lib/harness';
-import { asRoot } from '../../bench/lib/harness';
-import { assertAllowedThroughProxy, createWorld, type World } from '../lib/fixture';
+import type { BuiltWorkspace } from '../bench/lib/harness';
+import { asRoot } from '../bench/lib/harness';
+import { assertAllowedThroughProxy, createWorld, type World } from './lib/fixture';
 
-describe('known defect: a reused supervisor PID keeps the proxy from starting', function () {
+describe('reliability: a reused supervisor PID does not keep the proxy from starting', function () {
 	this.timeout(600_000);
 	let world: World;
 	let ws: BuiltWorkspace;
