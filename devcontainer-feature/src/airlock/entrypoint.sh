@@ -13,7 +13,7 @@ stop_container() {
 if [ "$(id -u)" -ne 0 ]; then
 	stop_container "running as uid $(id -u), not root: the firewall cannot be programmed"
 fi
-/usr/local/sbin/airlock-ctl lock >>/var/log/airlock/entrypoint.log 2>&1
+/usr/local/sbin/airlock-ctl lock --at-start >>/var/log/airlock/entrypoint.log 2>&1
 rc=$?
 if [ "$rc" -eq 3 ]; then
 	stop_container "the firewall cannot be programmed ($(tail -n 1 /var/log/airlock/entrypoint.log))"
