@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { PROJECT_POLICY_PATH, readPolicyFile, type PolicyFile } from './policyFile';
 import { loadPreset, listPresets, UnknownPresetError, presetsDirectory } from './presets';
 import { riskNotesFor, type RiskNote } from './risks';
-import { isCoveredByWildcard } from './hostname';
 import { policyHash, type EnforcedPolicy, type EnforcedRule, type Mode } from './enforcedPolicy';
 import { InvalidInputError, type SourceProblem } from './errors';
 
@@ -182,11 +181,30 @@ function entriesToRules(entries: readonly PlanEntry[]): EnforcedRule[] {
 /**
  * Folds an entry into a wildcard that already allows everything it allows (same or more
  * ports), so the plan shows each permission once. Narrower wildcards fold into broader ones.
+ * Wildcards are looked up by their parent domain, walking each entry's parents from the
+ * broadest, so a 10,000-entry allowlist costs a few lookups per entry, not one per wildcard.
  */
 function foldCoveredEntries(byHost: Map<string, Accumulator>, notes: string[]): void {
-	const wildcards = [...byHost.values()].filter((a) => a.wildcard).sort((a, b) => a.host.length - b.host.length);
+	const wildcardByBase = new Map<string, Accumulator>();
+	for (const acc of byHost.values()) {
+		if (acc.wildcard) {
+			wildcardByBase.set(acc.host.slice(2), acc);
+		}
+	}
+	if (wildcardByBase.size === 0) {
+		return;
+	}
 	for (const inner of [...byHost.values()]) {
-		const outer = wildcards.find((w) => w !== inner && byHost.has(w.host) && isCoveredByWildcard(inner.host.replace(/^\*\./, 'x.'), w.host) && inner.host !== w.host && covers(w, inner));
+		const labels = (inner.wildcard ? inner.host.slice(2) : inner.host).split('.');
+		let outer: Accumulator | undefined;
+		// Proper parents only, broadest first: `*.example.com` covers a.example.com and
+		// *.eu.example.com, but not example.com itself or another `*.example.com`.
+		for (let i = labels.length - 1; i >= 1 && !outer; i--) {
+			const candidate = wildcardByBase.get(labels.slice(i).join('.'));
+			if (candidate && candidate !== inner && byHost.has(candidate.host) && covers(candidate, inner)) {
+				outer = candidate;
+			}
+		}
 		if (!outer) {
 			continue;
 		}

@@ -40,6 +40,8 @@ export interface ProxyLogFollowerEvents {
  * Runs in the container. Prints where it starts reading (inode, byte offset) on stderr, then
  * hands over to `tail -F`, which keeps following across log rotation. Resuming at the byte
  * after the last line we saw means no line is shown twice after a container or engine restart.
+ * `-s 0.1`: on overlayfs tail gets no change notifications and polls, once a second by
+ * default, which alone made a block take up to a second to reach the editor.
  */
 const FOLLOW_SCRIPT = [
 	'f="$1" prev_ino="$2" prev_off="$3" start="$4"',
@@ -49,7 +51,7 @@ const FOLLOW_SCRIPT = [
 	'elif { [ "$ino" = "$prev_ino" ] || [ "$prev_ino" = none ]; } && [ "$prev_off" -le "$size" ]; then off=$prev_off',
 	'else off=0; fi',
 	'printf "airlock-follow %s %s\\n" "$ino" "$off" >&2',
-	'exec tail -c +"$((off + 1))" -F "$f"',
+	'exec tail -s 0.1 -c +"$((off + 1))" -F "$f"',
 ].join('\n');
 
 const HEADER = /^airlock-follow (\S+) (\d+)$/;
