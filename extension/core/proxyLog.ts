@@ -93,22 +93,25 @@ export function parseProxyLogLine(line: string): ProxyLogEntry | undefined {
 	};
 }
 
-/** Parses a chunk of log text; lines that are not entries are skipped and counted. */
-export function parseProxyLog(text: string): { entries: ProxyLogEntry[]; skipped: number } {
-	const entries: ProxyLogEntry[] = [];
+/**
+ * Parses a chunk of log text; lines that are not entries are skipped and counted. `lines`
+ * keeps each entry with the text it came from (for `--json`, which prints lines as written).
+ */
+export function parseProxyLog(text: string): { entries: ProxyLogEntry[]; lines: { entry: ProxyLogEntry; raw: string }[]; skipped: number } {
+	const lines: { entry: ProxyLogEntry; raw: string }[] = [];
 	let skipped = 0;
-	for (const line of text.split('\n')) {
-		if (line.trim() === '') {
+	for (const raw of text.split('\n')) {
+		if (raw.trim() === '') {
 			continue;
 		}
-		const entry = parseProxyLogLine(line);
+		const entry = parseProxyLogLine(raw);
 		if (entry) {
-			entries.push(entry);
+			lines.push({ entry, raw });
 		} else {
 			skipped++;
 		}
 	}
-	return { entries, skipped };
+	return { entries: lines.map((l) => l.entry), lines, skipped };
 }
 
 /** True when the policy said no, whether or not the proxy enforced it (audit mode). */

@@ -1,6 +1,6 @@
 import type { CliContext, Command } from '../command';
 import { EXIT_OK } from '../command';
-import { formatProxyLogEntry, isDenied, parseProxyLogLine, type ProxyLogEntry } from '../../core/proxyLog';
+import { formatProxyLogEntry, isDenied, parseProxyLog, type ProxyLogEntry } from '../../core/proxyLog';
 import { createDockerClient } from '../../docker/connect';
 import { readProxyLog } from '../../docker/control';
 import { ProxyLogFollower, type FollowerStateChange } from '../../docker/logStream';
@@ -82,17 +82,9 @@ export const logsCommand: Command = {
 			return { container, text: await readProxyLog(docker, container.id) };
 		});
 		const print = printer(ctx);
-		let skipped = 0;
-		for (const line of text.split('\n')) {
-			if (line.trim() === '') {
-				continue;
-			}
-			const entry = parseProxyLogLine(line);
-			if (entry) {
-				print(entry, line);
-			} else {
-				skipped++;
-			}
+		const { lines, skipped } = parseProxyLog(text);
+		for (const { entry, raw } of lines) {
+			print(entry, raw);
 		}
 		if (skipped > 0) {
 			ctx.stderr.write(`airlock logs: skipped ${skipped} line(s) that are not proxy log entries.\n`);
