@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run test:reliability`: the fault and load suite (test/reliability), real containers,
 # about 13 minutes with the full soak. AIRLOCK_SOAK_SECONDS shortens the soak for development
-# (CI runs the default, 600 s). The known-defects tests are not part of it (see their README).
+# (CI runs the default, 600 s).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/setup.sh

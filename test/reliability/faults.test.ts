@@ -81,7 +81,7 @@ describe('reliability: faults in a locked container', function () {
 	});
 
 	it('docker restart: locked again by the entrypoint (status since the restart, direct refused, proxy answers)', async () => {
-		// The stricter "first exec after the restart" case is in known-defects/restart-race.test.ts.
+		// The very first exec after a restart is checked in restart-status.test.ts.
 		await assertAllowedThroughProxy(ws.container);
 		await assertDirectRefused(ws.container, world);
 		const rounds = 3;
@@ -90,7 +90,7 @@ describe('reliability: faults in a locked container', function () {
 			await dockerOk(['restart', '-t', '2', ws.container], { timeoutMs: 120_000 });
 			// Polls the status file as the remote user can read it, not with `airlock-ctl status`:
 			// a polling airlock-ctl can take the PID the old supervisor had, which today stops the
-			// proxy from starting (known-defects/supervisor-pid-reuse.test.ts).
+			// proxy from starting (supervisor-pid.test.ts).
 			const status = await waitFor('the status of this start', async () => {
 				const r = await asAgent(ws.container, 'cat /run/airlock/status.json', { proxy: false, timeoutMs: 30_000 });
 				const parsed = parseAirlockStatus(r.stdout);

@@ -10,6 +10,9 @@ stop_container() {
 	kill -TERM 1
 	exit 1
 }
+# /run survives `docker restart`: drop the last start's status first, so nobody reads "locked"
+# from before this start while the new network namespace has no rules yet.
+rm -f /run/airlock/status.json /run/airlock/state 2>/dev/null
 if [ "$(id -u)" -ne 0 ]; then
 	stop_container "running as uid $(id -u), not root: the firewall cannot be programmed"
 fi
