@@ -60,6 +60,7 @@ export async function applyToContainer(session: AirlockSession, progress: vscode
  */
 export async function reportApply(session: AirlockSession, result: ApplyResult, hostCount: number): Promise<ApproveOutcome> {
 	const workspace = session.hostPath ?? '';
+	session.applyFailurePending = result.outcome === 'failed';
 	if (result.outcome === 'applied') {
 		void vscode.window.showInformationMessage(`Airlock: the approved plan (${hostCount} hosts) is now enforced in ${result.container}.`);
 		return 'applied';

@@ -116,7 +116,9 @@ export class DriftCheck {
 		}
 		this.lastWarned = signature;
 		const review: NextStep = { label: 'Review Changes', run: () => vscode.commands.executeCommand('airlock.reviewChanges') };
-		if (report.liveDiffers) {
+		// After a failed apply its own error already says this and offers "Retry Apply"; a second
+		// warning would outlive the retry and tell the person something no longer true.
+		if (report.liveDiffers && !this.session.applyFailurePending) {
 			await showWarningWithSteps(
 				`Airlock: the container enforces a policy you did not approve (${report.liveHash?.slice(0, 19)}…).`,
 				[{ label: 'Apply Approved Policy', run: () => applyApprovedWithProgress(this.session) }, { label: 'Show Log', run: () => this.session.output.show(true) }],

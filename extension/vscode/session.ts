@@ -34,6 +34,11 @@ export class AirlockSession implements vscode.Disposable {
 	approving = false;
 	/** Counts approvals started, so a check that began before one can tell its answer is stale. */
 	approvalGeneration = 0;
+	/**
+	 * Set while an apply has failed and its error (with "Retry Apply") is on screen: the drift
+	 * check then logs the container's old policy but raises no second warning about it.
+	 */
+	applyFailurePending = false;
 	private readonly approvalDone = new vscode.EventEmitter<void>();
 	readonly onDidFinishApproval = this.approvalDone.event;
 
