@@ -1,10 +1,7 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { CodeServer, ROOT } from './codeServer';
 import { airlockCli, containersFor, FEATURE_SOURCE, requestThroughProxy, run } from './docker';
 import { eventually, readApprovals, stableWorkspace } from './fixture';
-import { launchBrowser, Workbench } from './workbench';
+import { useCodeServer } from './session';
 
 const DENIED = 'evil.airlock-ui.example';
 const DENIED_AFTER_RESTART = 'second.airlock-ui.example';
@@ -20,93 +17,77 @@ const RETRIED = 'retried.airlock-ui.example';
  */
 describe('Airlock in code-server: blocked requests from a real locked container', function () {
 	this.timeout(900_000);
-	let server: CodeServer;
-	let browser: Browser;
-	let wb: Workbench;
-	let workspace: string;
 	let env: NodeJS.ProcessEnv;
 	let container: string;
 
-	before(async function () {
+	const ui = useCodeServer('blocked-failure', async () => {
 		const fresh = stableWorkspace('blocked-repo');
-		workspace = fresh.workspace;
-		for (const stale of await containersFor(workspace)) {
+		for (const stale of await containersFor(fresh.workspace)) {
 			await run('docker', ['rm', '-f', stale]);
 		}
-		server = await CodeServer.start({ folder: workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix') });
-		env = { ...process.env, XDG_CONFIG_HOME: server.configHome, AIRLOCK_APPROVER: 'ui-test@code-server' };
-		browser = await launchBrowser();
-		wb = await Workbench.open(browser, server.url);
+		return fresh;
 	});
 
-	afterEach(async function () {
-		if (this.currentTest?.state === 'failed' && wb) {
-			await wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`);
-		}
+	before(function () {
+		env = { ...process.env, XDG_CONFIG_HOME: ui.server.configHome, AIRLOCK_APPROVER: 'ui-test@code-server' };
 	});
 
 	after(async function () {
-		if (this.currentTest?.state === 'failed' && wb) {
-			await wb.screenshot('blocked-failure');
-		}
-		await wb?.close();
-		await browser?.close();
-		await server?.stop();
-		for (const id of workspace ? await containersFor(workspace) : []) {
+		for (const id of ui.workspace ? await containersFor(ui.workspace) : []) {
 			await run('docker', ['rm', '-f', id]);
 		}
 	});
 
 	it('approves the plan in the review, then `airlock up` starts the locked container the extension follows', async function () {
-		await wb.runCommand('Airlock: Review & Approve Changes');
-		const view = await wb.webview('#approve');
+		await ui.wb.runCommand('Airlock: Review & Approve Changes');
+		const view = await ui.wb.webview('#approve');
 		await view.locator('li[data-host="allowed.airlock-ui.example"]').waitFor();
 		await view.locator('#approve').click();
-		await wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
-		const up = await airlockCli(['up', '--workspace', workspace, '--feature-path', FEATURE_SOURCE], env);
+		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const up = await airlockCli(['up', '--workspace', ui.workspace, '--feature-path', FEATURE_SOURCE], env);
 		assert.equal(up.code, 0, `airlock up failed:\n${up.stdout}\n${up.stderr}`);
-		[container] = await containersFor(workspace);
+		[container] = await containersFor(ui.workspace);
 		assert.ok(container, 'no container is labelled for the workspace');
-		await wb.runCommand('Airlock: Show Blocked Requests');
-		await wb.waitForOutput('Following the proxy log of container');
-		await wb.page.locator('.part.sidebar', { hasText: 'nothing blocked yet' }).waitFor({ timeout: 60_000 });
+		await ui.wb.runCommand('Airlock: Show Blocked Requests');
+		await ui.wb.waitForOutput('Following the proxy log of container');
+		await ui.wb.page.locator('.part.sidebar', { hasText: 'nothing blocked yet' }).waitFor({ timeout: 60_000 });
 	});
 
 	it('shows a blocked request live: output line, tree item with count, status bar count, notification', async function () {
 		const blocked = await requestThroughProxy(container, `https://${DENIED}/`);
 		// A block, not a network failure: the proxy answered the CONNECT with 403.
 		assert.match(blocked.stderr + blocked.stdout, /403/);
-		await wb.waitForOutput(`BLOCKED CONNECT ${DENIED}:443 — not in allowlist`);
-		const row = wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED}"]`);
+		await ui.wb.waitForOutput(`BLOCKED CONNECT ${DENIED}:443 — not in allowlist`);
+		const row = ui.wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED}"]`);
 		await row.waitFor({ timeout: 60_000 });
 		assert.match((await row.getAttribute('aria-label')) ?? '', /1 blocked/);
-		await eventually('the status bar to count the block', async () => /1 blocked/.test(await wb.statusBarItem().innerText()));
-		await wb.notification(`BLOCKED CONNECT ${DENIED}:443`).waitFor({ timeout: 60_000 });
-		await wb.screenshot('blocked-live');
+		await eventually('the status bar to count the block', async () => /1 blocked/.test(await ui.wb.statusBarItem().innerText()));
+		await ui.wb.notification(`BLOCKED CONNECT ${DENIED}:443`).waitFor({ timeout: 60_000 });
+		await ui.wb.screenshot('blocked-live');
 
 		await requestThroughProxy(container, `https://${DENIED}/again`);
 		await eventually('the tree to count the second block', async () => /2 blocked/.test((await row.getAttribute('aria-label')) ?? ''));
 	});
 
 	it('"Allow…" on the tree item proposes the host; approving applies it to the running container', async function () {
-		await wb.dismissNotifications();
-		const row = wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED}"]`);
+		await ui.wb.dismissNotifications();
+		const row = ui.wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED}"]`);
 		await row.hover();
 		await row.locator('.action-label[aria-label*="Allow Host"]').click();
-		await wb.pickQuickItem(DENIED);
-		await wb.waitForQuickInputTitle(/why allow/);
-		await wb.typeInQuickInput('needed by the UI test');
-		await wb.pressEnter();
-		const view = await wb.webview(`li[data-host="${DENIED}"]`);
+		await ui.wb.pickQuickItem(DENIED);
+		await ui.wb.waitForQuickInputTitle(/why allow/);
+		await ui.wb.typeInQuickInput('needed by the UI test');
+		await ui.wb.pressEnter();
+		const view = await ui.wb.webview(`li[data-host="${DENIED}"]`);
 		assert.equal(await view.locator(`li[data-host="${DENIED}"] .change`).innerText(), 'new');
-		await wb.screenshot('blocked-allow-review');
+		await ui.wb.screenshot('blocked-allow-review');
 		await view.locator('#approve').click();
-		await wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
+		await ui.wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
 		const live = await run('docker', ['exec', '-u', 'root', container, 'cat', '/etc/airlock/policy']);
 		assert.match(live.stdout, new RegExp(`^allow ${DENIED.replace(/\./g, '\\.')}$`, 'm'));
 		const status = JSON.parse((await run('docker', ['exec', '-u', 'root', container, 'airlock-ctl', 'status', '--json'])).stdout) as { policyHash: string };
-		assert.equal(status.policyHash, readApprovals(server.configHome)[0].planHash);
-		await wb.screenshot('blocked-allow-applied');
+		assert.equal(status.policyHash, readApprovals(ui.server.configHome)[0].planHash);
+		await ui.wb.screenshot('blocked-allow-applied');
 	});
 
 	it('when the container cannot take the policy, says why, keeps the old one, and "Retry Apply" applies it', async function () {
@@ -115,25 +96,25 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 		const hide = await run('docker', ['exec', '-u', 'root', container, 'mv', '/usr/local/sbin/airlock-ctl', '/usr/local/sbin/airlock-ctl.off']);
 		assert.equal(hide.code, 0, hide.stderr);
 		try {
-			await wb.runCommand('Airlock: Allow Host…');
-			await wb.waitForQuickInputTitle('Airlock: Allow Host');
-			await wb.typeInQuickInput(RETRIED);
-			await wb.pressEnter();
-			await wb.pickQuickItem(RETRIED);
-			await wb.waitForQuickInputTitle(/why allow/);
-			await wb.pressEnter();
-			const view = await wb.webview(`li[data-host="${RETRIED}"]`);
+			await ui.wb.runCommand('Airlock: Allow Host…');
+			await ui.wb.waitForQuickInputTitle('Airlock: Allow Host');
+			await ui.wb.typeInQuickInput(RETRIED);
+			await ui.wb.pressEnter();
+			await ui.wb.pickQuickItem(RETRIED);
+			await ui.wb.waitForQuickInputTitle(/why allow/);
+			await ui.wb.pressEnter();
+			const view = await ui.wb.webview(`li[data-host="${RETRIED}"]`);
 			await view.locator('#approve').click();
-			await wb.notification(/did not take the new policy/).waitFor({ timeout: 120_000 });
-			assert.match(await wb.notification(/did not take the new policy/).innerText(), /keeps enforcing its previous policy/);
-			await wb.screenshot('blocked-apply-failed');
+			await ui.wb.notification(/did not take the new policy/).waitFor({ timeout: 120_000 });
+			assert.match(await ui.wb.notification(/did not take the new policy/).innerText(), /keeps enforcing its previous policy/);
+			await ui.wb.screenshot('blocked-apply-failed');
 			assert.equal((await run('docker', ['exec', '-u', 'root', container, 'cat', '/etc/airlock/policy'])).stdout, before);
 		} finally {
 			const restore = await run('docker', ['exec', '-u', 'root', container, 'mv', '/usr/local/sbin/airlock-ctl.off', '/usr/local/sbin/airlock-ctl']);
 			assert.equal(restore.code, 0, restore.stderr);
 		}
-		await wb.clickNotificationButton(/did not take the new policy/, 'Retry Apply');
-		await wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
+		await ui.wb.clickNotificationButton(/did not take the new policy/, 'Retry Apply');
+		await ui.wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
 		const live = await run('docker', ['exec', '-u', 'root', container, 'cat', '/etc/airlock/policy']);
 		assert.match(live.stdout, new RegExp(`^allow ${RETRIED.replace(/\./g, '\\.')}$`, 'm'));
 	});
@@ -150,30 +131,30 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 			return /403/.test(r.stderr + r.stdout) ? r : undefined;
 		}, 120_000);
 		assert.ok(blocked);
-		await wb.runCommand('Airlock: Show Blocked Requests');
-		await wb.waitForOutput(`BLOCKED CONNECT ${DENIED_AFTER_RESTART}:443 — not in allowlist`);
-		await wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED_AFTER_RESTART}"]`).waitFor({ timeout: 60_000 });
-		await wb.screenshot('blocked-after-restart');
+		await ui.wb.runCommand('Airlock: Show Blocked Requests');
+		await ui.wb.waitForOutput(`BLOCKED CONNECT ${DENIED_AFTER_RESTART}:443 — not in allowlist`);
+		await ui.wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED_AFTER_RESTART}"]`).waitFor({ timeout: 60_000 });
+		await ui.wb.screenshot('blocked-after-restart');
 	});
 
 	it('"Switch Mode" to audit applies after approval: the container logs what enforce would block', async function () {
-		await wb.runCommand('Airlock: Switch Mode (Enforce / Audit)…');
+		await ui.wb.runCommand('Airlock: Switch Mode (Enforce / Audit)…');
 		// Filter the pick list down to the audit item, then take it.
-		await wb.page.locator('.quick-input-widget input[placeholder="The new mode is enforced once you approve it"]').waitFor();
-		await wb.typeInQuickInput('audit');
-		await wb.pressEnter();
-		const view = await wb.webview('#mode');
+		await ui.wb.page.locator('.quick-input-widget input[placeholder="The new mode is enforced once you approve it"]').waitFor();
+		await ui.wb.typeInQuickInput('audit');
+		await ui.wb.pressEnter();
+		const view = await ui.wb.webview('#mode');
 		await eventually('the review to show the mode change', async () => (await view.locator('#mode').innerText()) === 'enforce → audit');
 		await view.locator('#approve').click();
-		await wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
+		await ui.wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
 		const status = JSON.parse((await run('docker', ['exec', '-u', 'root', container, 'airlock-ctl', 'status', '--json'])).stdout) as { mode: string };
 		assert.equal(status.mode, 'audit');
 		await requestThroughProxy(container, `https://${AUDITED}/`);
-		await wb.runCommand('Airlock: Show Blocked Requests');
-		await wb.waitForOutput(`AUDIT (would block) CONNECT ${AUDITED}:443 — not in allowlist`);
-		const row = wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${AUDITED}"]`);
+		await ui.wb.runCommand('Airlock: Show Blocked Requests');
+		await ui.wb.waitForOutput(`AUDIT (would block) CONNECT ${AUDITED}:443 — not in allowlist`);
+		const row = ui.wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${AUDITED}"]`);
 		await row.waitFor({ timeout: 60_000 });
 		assert.match((await row.getAttribute('aria-label')) ?? '', /1 would block/);
-		await wb.screenshot('blocked-audit');
+		await ui.wb.screenshot('blocked-audit');
 	});
 });

@@ -1,46 +1,18 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { CodeServer, ROOT } from './codeServer';
 import { eventually, freshWorkspace, readApprovals } from './fixture';
-import { launchBrowser, Workbench } from './workbench';
+import { useCodeServer } from './session';
 
 /**
  * The extension in a real VS Code (code-server) in a real browser (Chromium): commands from
  * the palette, the plan webview, approval, and "Allow…". No container runs for this folder.
  */
 describe('Airlock in code-server: plan review and approval', function () {
-	let server: CodeServer;
-	let browser: Browser;
-	let wb: Workbench;
-	let workspace: string;
-
-	before(async function () {
-		const fresh = freshWorkspace('locked-repo');
-		workspace = fresh.workspace;
-		server = await CodeServer.start({ folder: workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix') });
-		browser = await launchBrowser();
-		wb = await Workbench.open(browser, server.url);
-	});
-
-	afterEach(async function () {
-		if (this.currentTest?.state === 'failed' && wb) {
-			await wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`);
-		}
-	});
-
-	after(async function () {
-		if (this.currentTest?.state === 'failed' && wb) {
-			await wb.screenshot('plan-failure');
-		}
-		await wb?.close();
-		await browser?.close();
-		await server?.stop();
-	});
+	const ui = useCodeServer('plan-failure', () => freshWorkspace('locked-repo'));
 
 	it('activates on a repository with a policy and shows mode and blocked count in the status bar', async function () {
-		const item = wb.statusBarItem();
+		const item = ui.wb.statusBarItem();
 		await item.waitFor({ timeout: 60_000 });
 		const text = await item.innerText();
 		assert.match(text, /Airlock/);
@@ -49,8 +21,8 @@ describe('Airlock in code-server: plan review and approval', function () {
 	});
 
 	it('"Airlock: Show Plan" shows the plan grouped by source, with risks and the IDN decoded', async function () {
-		await wb.runCommand('Airlock: Show Plan');
-		const view = await wb.webview('#headline');
+		await ui.wb.runCommand('Airlock: Show Plan');
+		const view = await ui.wb.webview('#headline');
 		await view.locator('li[data-host="github.com"]').waitFor();
 		assert.match(await view.locator('#headline').innerText(), /Nothing is approved for this repository yet/);
 		const headings = await view.locator('vscode-collapsible').evaluateAll((els) => els.map((e) => e.getAttribute('heading')));
@@ -65,178 +37,131 @@ describe('Airlock in code-server: plan review and approval', function () {
 		assert.match(await ssh.locator('.reason').innerText(), /git over ssh to the mirror/);
 		assert.match(await ssh.locator('.risk').first().innerText(), /SSH/);
 		assert.match(await view.locator('li[data-host="github.com"] .ports').innerText(), /80, 443 and 22/);
-		await wb.screenshot('plan-unapproved');
+		await ui.wb.screenshot('plan-unapproved');
 	});
 
 	it('approving in the webview records the approval, writes devcontainer.json and says no container is running', async function () {
-		const view = await wb.webview('#approve');
+		const view = await ui.wb.webview('#approve');
 		const shownHash = await view.locator('#hash').innerText();
 		// By keyboard: the review must work without a mouse.
 		await view.locator('#approve').focus();
-		await wb.page.keyboard.press('Enter');
-		await wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
-		const approvals = readApprovals(server.configHome);
+		await ui.wb.page.keyboard.press('Enter');
+		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const approvals = readApprovals(ui.server.configHome);
 		assert.equal(approvals.length, 1);
 		assert.equal(approvals[0].planHash, shownHash);
 		assert.equal(approvals[0].approvedBy, 'ui-test@code-server');
 		assert.match(approvals[0].canonicalPolicy, /^allow git\.example\.org:22$/m);
-		const devcontainer = fs.readFileSync(path.join(workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
+		const devcontainer = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
 		assert.match(devcontainer, /git\.example\.org:22/);
 		await eventually('the review to show the plan as approved', async () => /matches what you approved/.test(await view.locator('#headline').innerText()));
-		await wb.screenshot('plan-approved');
+		await ui.wb.screenshot('plan-approved');
 	});
 
 	it('"Allow Host…" proposes the exact host or its wildcard, and rejecting takes the proposal back out', async function () {
-		const policyFile = path.join(workspace, '.devcontainer', 'airlock.yaml');
+		const policyFile = path.join(ui.workspace, '.devcontainer', 'airlock.yaml');
 		const before = fs.readFileSync(policyFile, 'utf8');
-		await wb.runCommand('Airlock: Allow Host…');
-		await wb.waitForQuickInputTitle('Airlock: Allow Host');
-		await wb.typeInQuickInput('uploads.example.net');
-		await wb.pressEnter();
-		const items = await wb.quickInputItems('uploads.example.net');
+		await ui.wb.runCommand('Airlock: Allow Host…');
+		await ui.wb.waitForQuickInputTitle('Airlock: Allow Host');
+		await ui.wb.typeInQuickInput('uploads.example.net');
+		await ui.wb.pressEnter();
+		const items = await ui.wb.quickInputItems('uploads.example.net');
 		assert.ok(items.some((i) => i.startsWith('uploads.example.net')), items.join('\n'));
 		assert.ok(items.some((i) => i.startsWith('*.example.net') && /every name under example\.net/.test(i)), items.join('\n'));
-		await wb.screenshot('allow-host-proposals');
-		await wb.pickQuickItem('*.example.net');
-		await wb.waitForQuickInputTitle(/why allow/);
-		await wb.typeInQuickInput('uploads for the test');
-		await wb.pressEnter();
-		const view = await wb.webview('li[data-host="*.example.net"]');
+		await ui.wb.screenshot('allow-host-proposals');
+		await ui.wb.pickQuickItem('*.example.net');
+		await ui.wb.waitForQuickInputTitle(/why allow/);
+		await ui.wb.typeInQuickInput('uploads for the test');
+		await ui.wb.pressEnter();
+		const view = await ui.wb.webview('li[data-host="*.example.net"]');
 		const row = view.locator('li[data-host="*.example.net"]');
 		assert.equal(await row.locator('.change').innerText(), 'new');
 		assert.match(await row.locator('.risk').innerText(), /every name under example\.net/);
 		assert.match(await view.locator('#headline').innerText(), /1 added/);
 		assert.match(fs.readFileSync(policyFile, 'utf8'), /\*\.example\.net/);
-		await wb.screenshot('allow-host-review');
+		await ui.wb.screenshot('allow-host-review');
 		await view.locator('#reject').click();
-		await wb.notification(/rejected/).waitFor();
+		await ui.wb.notification(/rejected/).waitFor();
 		assert.equal(fs.readFileSync(policyFile, 'utf8'), before);
-		assert.equal(readApprovals(server.configHome)[0].plan.entries.some((e) => e.host === '*.example.net'), false);
+		assert.equal(readApprovals(ui.server.configHome)[0].plan.entries.some((e) => e.host === '*.example.net'), false);
 	});
 
 	it('"Allow Host…" then Approve enforces the exact host in the approved plan', async function () {
-		await wb.runCommand('Airlock: Allow Host…');
-		await wb.waitForQuickInputTitle('Airlock: Allow Host');
-		await wb.typeInQuickInput('uploads.example.net');
-		await wb.pressEnter();
-		await wb.pickQuickItem('uploads.example.net');
-		await wb.waitForQuickInputTitle(/why allow/);
-		await wb.pressEnter();
-		const view = await wb.webview('li[data-host="uploads.example.net"]');
+		await ui.wb.runCommand('Airlock: Allow Host…');
+		await ui.wb.waitForQuickInputTitle('Airlock: Allow Host');
+		await ui.wb.typeInQuickInput('uploads.example.net');
+		await ui.wb.pressEnter();
+		await ui.wb.pickQuickItem('uploads.example.net');
+		await ui.wb.waitForQuickInputTitle(/why allow/);
+		await ui.wb.pressEnter();
+		const view = await ui.wb.webview('li[data-host="uploads.example.net"]');
 		await view.locator('#approve').click();
-		await wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
-		const approved = readApprovals(server.configHome)[0];
+		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const approved = readApprovals(ui.server.configHome)[0];
 		assert.ok(approved.plan.entries.some((e) => e.host === 'uploads.example.net'));
 		assert.match(approved.canonicalPolicy, /^allow uploads\.example\.net$/m);
 	});
 
 	it('warns about drift when the policy file changes behind its back, and enforces nothing unapproved', async function () {
-		await wb.dismissNotifications();
-		const approvedBefore = readApprovals(server.configHome)[0].planHash;
-		fs.appendFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), '  - drift.example.com\n');
-		await wb.notification(/the policy differs from what you approved \(1 change\)/).waitFor({ timeout: 60_000 });
-		await eventually('the status bar to show drift', async () => /drift/.test(await wb.statusBarItem().innerText()));
-		await wb.clickNotificationButton(/the policy differs from what you approved/, 'Review Changes');
-		const view = await wb.webview('li[data-host="drift.example.com"]');
+		await ui.wb.dismissNotifications();
+		const approvedBefore = readApprovals(ui.server.configHome)[0].planHash;
+		fs.appendFileSync(path.join(ui.workspace, '.devcontainer', 'airlock.yaml'), '  - drift.example.com\n');
+		await ui.wb.notification(/the policy differs from what you approved \(1 change\)/).waitFor({ timeout: 60_000 });
+		await eventually('the status bar to show drift', async () => /drift/.test(await ui.wb.statusBarItem().innerText()));
+		await ui.wb.clickNotificationButton(/the policy differs from what you approved/, 'Review Changes');
+		const view = await ui.wb.webview('li[data-host="drift.example.com"]');
 		assert.equal(await view.locator('li[data-host="drift.example.com"] .change').innerText(), 'new');
-		assert.equal(readApprovals(server.configHome)[0].planHash, approvedBefore);
-		await wb.screenshot('drift-review');
+		assert.equal(readApprovals(ui.server.configHome)[0].planHash, approvedBefore);
+		await ui.wb.screenshot('drift-review');
 	});
 
 	it('says plainly in the output channel and the tree that no locked container is running', async function () {
-		await wb.runCommand('Airlock: Show Blocked Requests');
-		await wb.waitForOutput('No locked container is running for');
-		await wb.page.locator('.pane-body', { hasText: 'No locked container is running for this folder' }).first().waitFor();
-		await wb.screenshot('blocked-no-container');
+		await ui.wb.runCommand('Airlock: Show Blocked Requests');
+		await ui.wb.waitForOutput('No locked container is running for');
+		await ui.wb.page.locator('.pane-body', { hasText: 'No locked container is running for this folder' }).first().waitFor();
+		await ui.wb.screenshot('blocked-no-container');
 	});
 });
 
 describe('Airlock in code-server: locking a repository that has no policy yet', function () {
-	let server: CodeServer;
-	let browser: Browser;
-	let wb: Workbench;
-	let workspace: string;
-
-	before(async function () {
-		const fresh = freshWorkspace('bare-repo');
-		workspace = fresh.workspace;
-		server = await CodeServer.start({ folder: workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix') });
-		browser = await launchBrowser();
-		wb = await Workbench.open(browser, server.url);
-	});
-
-	afterEach(async function () {
-		if (this.currentTest?.state === 'failed' && wb) {
-			await wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`);
-		}
-	});
-
-	after(async function () {
-		if (this.currentTest?.state === 'failed' && wb) {
-			await wb.screenshot('lock-failure');
-		}
-		await wb?.close();
-		await browser?.close();
-		await server?.stop();
-	});
+	const ui = useCodeServer('lock-failure', () => freshWorkspace('bare-repo'));
 
 	it('"Lock This Repository…" suggests the presets the repository needs, writes the policy and opens the review', async function () {
-		await wb.runCommand('Airlock: Lock This Repository…');
-		const items = await wb.quickInputItems('npm');
+		await ui.wb.runCommand('Airlock: Lock This Repository…');
+		const items = await ui.wb.quickInputItems('npm');
 		const npm = items.find((i) => i.startsWith('npm'));
 		assert.ok(npm && /suggested: package-lock\.json/.test(npm), items.join('\n'));
-		await wb.screenshot('lock-presets');
+		await ui.wb.screenshot('lock-presets');
 		// The suggested preset is already ticked; accept the selection.
-		await wb.page.locator('.quick-input-widget .quick-input-action .monaco-button, .quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
-		const view = await wb.webview('vscode-collapsible[data-source="preset:npm"]');
+		await ui.wb.page.locator('.quick-input-widget .quick-input-action .monaco-button, .quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+		const view = await ui.wb.webview('vscode-collapsible[data-source="preset:npm"]');
 		assert.match(await view.locator('#headline').innerText(), /Nothing is approved for this repository yet/);
-		const policy = fs.readFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), 'utf8');
+		const policy = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'airlock.yaml'), 'utf8');
 		assert.match(policy, /^presets: \[npm\]$/m);
 		await view.locator('#approve').click();
-		await wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
-		const devcontainer = fs.readFileSync(path.join(workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
+		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const devcontainer = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
 		assert.match(devcontainer, /ghcr\.io\/airlock-dev\/features\/airlock:0/);
 		assert.match(devcontainer, /registry\.npmjs\.org/);
-		assert.equal(readApprovals(server.configHome).length, 1);
-		await wb.screenshot('lock-approved');
+		assert.equal(readApprovals(ui.server.configHome).length, 1);
+		await ui.wb.screenshot('lock-approved');
 	});
 });
 
 describe('Airlock in code-server: the Docker engine does not answer', function () {
-	let server: CodeServer;
-	let browser: Browser;
-	let wb: Workbench;
-
-	before(async function () {
+	const ui = useCodeServer('no-engine-failure', () => {
 		const fresh = freshWorkspace('locked-repo');
 		// An engine address where nothing listens: what a stopped Docker Desktop looks like.
-		server = await CodeServer.start({ folder: fresh.workspace, scratch: fresh.scratch, vsix: path.join(ROOT, 'airlock.vsix'), env: { DOCKER_HOST: `unix://${path.join(fresh.scratch, 'no-engine.sock')}` } });
-		browser = await launchBrowser();
-		wb = await Workbench.open(browser, server.url);
-	});
-
-	afterEach(async function () {
-		if (this.currentTest?.state === 'failed' && wb) {
-			await wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`);
-		}
-	});
-
-	after(async function () {
-		if (this.currentTest?.state === 'failed' && wb) {
-			await wb.screenshot('no-engine-failure');
-		}
-		await wb?.close();
-		await browser?.close();
-		await server?.stop();
+		return { ...fresh, env: { DOCKER_HOST: `unix://${path.join(fresh.scratch, 'no-engine.sock')}` } };
 	});
 
 	it('says so in the status bar, the tree and the log, and keeps retrying', async function () {
 		// The status bar item turns to the warning colours.
-		await eventually('the status bar to warn', async () => /warning-kind/.test((await wb.statusBarItem().getAttribute('class')) ?? ''));
-		await wb.runCommand('Airlock: Show Blocked Requests');
-		await wb.waitForOutput('The Docker engine does not answer');
-		await wb.page.locator('.part.sidebar', { hasText: 'The Docker engine does not answer' }).first().waitFor();
-		assert.match(await wb.statusBarItem().innerText(), /Airlock · enforce · 0 blocked/);
-		await wb.screenshot('no-engine');
+		await eventually('the status bar to warn', async () => /warning-kind/.test((await ui.wb.statusBarItem().getAttribute('class')) ?? ''));
+		await ui.wb.runCommand('Airlock: Show Blocked Requests');
+		await ui.wb.waitForOutput('The Docker engine does not answer');
+		await ui.wb.page.locator('.part.sidebar', { hasText: 'The Docker engine does not answer' }).first().waitFor();
+		assert.match(await ui.wb.statusBarItem().innerText(), /Airlock · enforce · 0 blocked/);
+		await ui.wb.screenshot('no-engine');
 	});
 });

@@ -1,0 +1,44 @@
+import * as path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { CodeServer, ROOT } from './codeServer';
+import { launchBrowser, Workbench } from './workbench';
+
+/** What a suite's tests use: filled in by the suite's `before` hook. */
+export interface UiSession {
+	server: CodeServer;
+	browser: Browser;
+	wb: Workbench;
+	workspace: string;
+}
+
+/**
+ * Registers the hooks every UI suite needs: code-server with the packaged .vsix on `open()`'s
+ * folder, Chromium on it, a screenshot of each failed test (and `failureShot` if the suite's
+ * hooks fail), and everything closed after. The returned object is filled in by `before`.
+ */
+export function useCodeServer(failureShot: string, open: () => Promise<{ workspace: string; scratch: string; env?: NodeJS.ProcessEnv }> | { workspace: string; scratch: string; env?: NodeJS.ProcessEnv }): UiSession {
+	const session = {} as UiSession;
+	before(async function () {
+		const { workspace, scratch, env } = await open();
+		session.workspace = workspace;
+		session.server = await CodeServer.start({ folder: workspace, scratch, vsix: path.join(ROOT, 'airlock.vsix'), ...(env ? { env } : {}) });
+		session.browser = await launchBrowser();
+		session.wb = await Workbench.open(session.browser, session.server.url);
+	});
+
+	afterEach(async function () {
+		if (this.currentTest?.state === 'failed' && session.wb) {
+			await session.wb.screenshot(`failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`);
+		}
+	});
+
+	after(async function () {
+		if (this.currentTest?.state === 'failed' && session.wb) {
+			await session.wb.screenshot(failureShot);
+		}
+		await session.wb?.close();
+		await session.browser?.close();
+		await session.server?.stop();
+	});
+	return session;
+}
