@@ -462,6 +462,9 @@ const SUFFIX_OPTIONS = { allowPrivateDomains: true, extractHostname: false, dete
 
 const QUOTES = new Set(["'", '"', '`']);
 
+/** Only the characters findBadAsciiCharacter lets through: no hidden, non-ASCII or syntax characters. */
+const PLAIN_CHARACTERS = /^[A-Za-z0-9.*-]+$/;
+
 function findBadAsciiCharacter(raw: string): HostRejected | undefined {
 	for (let i = 0; i < raw.length; i++) {
 		const ch = raw[i];
@@ -554,7 +557,12 @@ function checkHostUnsafe(raw: string): HostAccepted | HostRejected {
 	if (raw.length > MAX_INPUT_LENGTH) {
 		return reject('too-long', `the host is ${raw.length} characters long; a host name is at most ${MAX_HOST_LENGTH}`, 'check the entry; it is not a host name', MAX_HOST_LENGTH);
 	}
-	const early = findHiddenCharacter(raw) ?? findNonAscii(raw) ?? findNotAHost(raw) ?? findWildcardProblem(raw) ?? findBadAsciiCharacter(raw);
+	// Nearly every entry is plain LDH text with dots and '*'; the character scans (which build
+	// precise messages) find nothing there, so one regular expression skips them (10k-entry plans).
+	const plain = PLAIN_CHARACTERS.test(raw);
+	const early = plain
+		? findNotAHost(raw) ?? findWildcardProblem(raw)
+		: findHiddenCharacter(raw) ?? findNonAscii(raw) ?? findNotAHost(raw) ?? findWildcardProblem(raw) ?? findBadAsciiCharacter(raw);
 	if (early) {
 		return early;
 	}

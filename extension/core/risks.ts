@@ -133,6 +133,52 @@ const PUBLISH: readonly DomainRisk[] = [
 const DOMAIN_RISKS: readonly DomainRisk[] = [...USER_CONTENT, ...PASTE, ...OBJECT_STORAGE, ...TUNNELS, ...PUBLISH];
 
 /**
+ * The rules indexed by domain, so a host is checked against the few rules on its own name and
+ * its parents instead of every rule (a 10,000-entry plan would otherwise make ~1.5 M checks).
+ * `ON_DOMAIN`: rules whose domain is the key; `BELOW_DOMAIN`: rules whose domain lies strictly
+ * under the key. Notes keep the order of DOMAIN_RISKS.
+ */
+const RULE_ORDER = new Map<DomainRisk, number>(DOMAIN_RISKS.map((r, i) => [r, i]));
+const ON_DOMAIN = new Map<string, DomainRisk[]>();
+const BELOW_DOMAIN = new Map<string, DomainRisk[]>();
+for (const r of DOMAIN_RISKS) {
+	pushTo(ON_DOMAIN, r.domain, r);
+	for (const parent of selfAndParents(r.domain).slice(1)) {
+		pushTo(BELOW_DOMAIN, parent, r);
+	}
+}
+
+function pushTo(map: Map<string, DomainRisk[]>, key: string, r: DomainRisk): void {
+	const list = map.get(key);
+	if (list) {
+		list.push(r);
+	} else {
+		map.set(key, [r]);
+	}
+}
+
+/** `a.b.c` → [`a.b.c`, `b.c`, `c`]. */
+function selfAndParents(name: string): string[] {
+	const names = [name];
+	for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+		names.push(name.slice(dot + 1));
+	}
+	return names;
+}
+
+/** The rules that can match `name` or cover it as a parent domain, in DOMAIN_RISKS order. */
+function rulesOnNameOrParents(name: string): DomainRisk[] {
+	return selfAndParents(name).flatMap((n) => ON_DOMAIN.get(n) ?? []);
+}
+
+function inRuleOrder(rules: DomainRisk[]): DomainRisk[] {
+	if (rules.length < 2) {
+		return rules;
+	}
+	return [...new Set(rules)].sort((a, b) => (RULE_ORDER.get(a) ?? 0) - (RULE_ORDER.get(b) ?? 0));
+}
+
+/**
  * Domains where the provider hands out names to any customer: a wildcard on them (or under them)
  * allows whatever any customer runs.
  */
@@ -238,7 +284,10 @@ export function riskNotesFor(host: string, ports?: readonly number[]): RiskNote[
 	if (wildcardBase !== undefined) {
 		notes.push(...wildcardNotes(canonical, wildcardBase));
 	}
-	for (const r of DOMAIN_RISKS) {
+	const candidates = wildcardBase === undefined
+		? inRuleOrder(rulesOnNameOrParents(canonical))
+		: inRuleOrder([...(BELOW_DOMAIN.get(wildcardBase) ?? []), ...rulesOnNameOrParents(wildcardBase)]);
+	for (const r of candidates) {
 		if (wildcardBase === undefined) {
 			if (matchesHost(canonical, r)) {
 				notes.push({ kind: r.kind, message: r.message(canonical, r.domain) });
@@ -251,6 +300,9 @@ export function riskNotesFor(host: string, ports?: readonly number[]): RiskNote[
 	notes.push(...s3Notes(canonical, wildcardBase));
 	notes.push(...portNotes(canonical, ports ?? []));
 
+	if (notes.length < 2) {
+		return notes;
+	}
 	const seen = new Set<string>();
 	return notes.filter((n) => {
 		const key = `${n.kind}\u0000${n.message}`;

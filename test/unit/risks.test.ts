@@ -122,6 +122,20 @@ describe('risks: riskNotesFor', () => {
 		assert.deepEqual(kinds('*.ec2.amazonaws.com'), ['broad-wildcard']);
 	});
 
+	it('lists notes in the same order whichever level of the name matched (the rules are looked up by domain)', () => {
+		// up.railway.app and railway.app are both listed; the parent's rule comes first in the list.
+		assert.deepEqual(riskNotesFor('x.up.railway.app').map((n) => n.message), [
+			'anyone can run a web server under railway.app: allowing it gives an agent a two-way channel to servers an attacker controls',
+			'anyone can run a web server under up.railway.app: allowing it gives an agent a two-way channel to servers an attacker controls',
+		]);
+		// huggingface.co is user content first, then a publish target, as the rules are listed.
+		assert.deepEqual(kinds('huggingface.co'), ['user-content', 'publish']);
+		// A wildcard's covered names come from below its base and from its parents, in list order.
+		// (*.github.com: gist and codeload are user content; api, uploads and the package hosts under pkg.github.com take publishes.)
+		assert.deepEqual(kinds('*.github.com'), ['broad-wildcard', 'user-content', 'user-content', 'publish', 'publish', 'publish', 'publish', 'publish']);
+		assert.deepEqual(kinds('*.googleapis.com'), ['broad-wildcard', 'object-storage', 'object-storage']);
+	});
+
 	it('accepts non-canonical case and a trailing dot, and returns no duplicates', () => {
 		assert.deepEqual(riskNotesFor('PasteBin.COM.'), riskNotesFor('pastebin.com'));
 		const notes = riskNotesFor('*.githubusercontent.com', [22, 22]);
