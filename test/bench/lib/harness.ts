@@ -119,6 +119,35 @@ export async function buildWorkspace(testRun: TestRun, options: WorkspaceOptions
 	};
 }
 
+/**
+ * Builds an image only (`devcontainer build`, nothing started) from `dockerfile`, with the local
+ * Feature when `airlock` is given, the way `buildWorkspace` does; resolves to the image name.
+ */
+export async function buildImageOnly(options: { name: string; dockerfile: string; airlock?: Readonly<Record<string, string | boolean>> }): Promise<string> {
+	const folder = workspaceFolder(`image-${options.name}`);
+	const devcontainerDir = path.join(folder, '.devcontainer');
+	fs.rmSync(folder, { recursive: true, force: true });
+	fs.mkdirSync(devcontainerDir, { recursive: true });
+	fs.writeFileSync(path.join(devcontainerDir, 'Dockerfile'), options.dockerfile);
+	const config: Record<string, unknown> = {
+		name: `airlock-bench image ${options.name}`,
+		build: { dockerfile: 'Dockerfile', options: ['--network=host', '--force-rm'] },
+		remoteUser: REMOTE_USER,
+		updateRemoteUserUID: false,
+	};
+	if (options.airlock) {
+		fs.cpSync(FEATURE_SOURCE, path.join(devcontainerDir, 'airlock'), { recursive: true });
+		config.features = { './airlock': options.airlock };
+	}
+	fs.writeFileSync(path.join(devcontainerDir, 'devcontainer.json'), JSON.stringify(config, null, 2));
+	const image = `airlock-bench/${options.name}:latest`;
+	const built = await run(devcontainerBin(), ['build', '--workspace-folder', folder, '--image-name', image, '--log-level', 'info'], { timeoutMs: 900_000 });
+	if (built.code !== 0) {
+		throw new Error(`devcontainer build ${options.name} failed (exit ${built.code}):\n${built.stdout.slice(-3000)}\n${built.stderr.slice(-3000)}`);
+	}
+	return image;
+}
+
 /** Shell-quotes one argument for bash. */
 export function shq(value: string): string {
 	return `'${value.replace(/'/g, `'\\''`)}'`;
