@@ -60,9 +60,9 @@ describe('Airlock Feature at build time', function () {
 		assert.match(status.reason, /sudo/);
 		const sudoers = await ws.rootExec(['cat', '/etc/sudoers.d/dev']);
 		assert.match(sudoers.stdout, /^dev ALL=\(ALL\) NOPASSWD:ALL/m);
-		// Egress is still closed: no network at all here (--network none), yet refused at once.
-		const directTcp = await ws.exec("curl -sS --noproxy '*' --connect-timeout 5 --max-time 8 http://192.0.2.1/; echo \"exit=$?\"");
-		assert.match(directTcp.stdout, /exit=7/, directTcp.stdout + directTcp.stderr);
+		// That egress stays closed with allowSudo (after a positive control through the proxy, on
+		// a network with a test host) is the allow_sudo scenario's (feature-scenarios.test.ts): here
+		// the container has no network, so a refused request would prove nothing.
 		await ws.remove();
 	});
 

@@ -1,7 +1,15 @@
 #!/bin/bash
 # Checks shared by the scenario scripts; sourced after dev-container-features-test-lib. They run
-# as the remote user with no test hosts, so every probe targets loopback or a documentation
-# address the firewall refuses before anything leaves the container.
+# as the remote user. Every scenario container is on the network `airlock-feature-scenarios`
+# (198.51.100.96/28, 2001:db8:a7::/64) with one test host at 198.51.100.106 / 2001:db8:a7::a,
+# named allowed.airlock-scenarios.example and other.airlock-scenarios.example (--add-host).
+# test/e2e/feature-scenarios.test.ts creates both and runs `devcontainer features test`
+# (npm run test:e2e); probes go only to loopback and to that host, each block after a
+# positive control.
+export SCENARIO_HOST_V4=198.51.100.106
+export SCENARIO_HOST_V6=2001:db8:a7::a
+export ALLOWED_URL=http://allowed.airlock-scenarios.example/
+export OTHER_URL=http://other.airlock-scenarios.example/
 
 # Positive control: loopback works (a one-shot local HTTP server, reached with NO_PROXY).
 airlock_local_control() {
@@ -28,11 +36,26 @@ airlock_udp_refused() {
 	esac
 }
 
+# Through the proxy (the remoteEnv variables): the test host answers with its page.
+airlock_proxy_ok() {
+	curl -sS --max-time 8 "$1" | grep -q '^airlock-e2e '
+}
+
 # Through the proxy to a name that is not allowlisted: 403 from the proxy.
 airlock_proxy_denies() {
 	local code
 	code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 8 "$1" 2>/dev/null)
 	[ "$code" = 403 ]
+}
+
+# The proxy's log has a line for HOST that audit mode let through (`"enforced":false`).
+airlock_logged_unenforced() {
+	local tries=10
+	until grep -q "\"host\":\"$1\".*\"enforced\":false" /var/log/airlock/access.log; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.2
+	done
 }
 
 airlock_status_is() {

@@ -7,6 +7,9 @@ source airlock-checks.sh
 
 check "status weakened" airlock_status_is weakened
 check "sudoers entry kept" bash -c 'ls /etc/sudoers.d/dev'
-check "loopback works (positive control)" airlock_local_control
-check "direct IPv4 refused" airlock_direct_refused http://192.0.2.1/
+check "allowed host answers through the proxy (positive control)" airlock_proxy_ok "$ALLOWED_URL"
+check "direct IPv4 still refused" airlock_direct_refused "http://$SCENARIO_HOST_V4/"
+# The Feature's no-new-privileges applies to every process, so setuid sudo cannot gain root
+# even with its entries kept (devcontainer-feature/src/airlock/NOTES.md).
+check "sudo still cannot gain root (no-new-privileges)" bash -c '! sudo -n true'
 reportResults

@@ -28,8 +28,11 @@ export interface TestNetwork {
 	hostV6(n: number): string;
 }
 
-export async function createTestNetwork(testRun: TestRun, plan: TestNetworkPlan): Promise<TestNetwork> {
-	const name = `airlock-e2e-${testRun.id}`;
+/**
+ * `name` fixes the network's name (default: one per run) for configs that must name it
+ * ahead of time, like the Feature's scenarios.json.
+ */
+export async function createTestNetwork(testRun: TestRun, plan: TestNetworkPlan, name = `airlock-e2e-${testRun.id}`): Promise<TestNetwork> {
 	const baseV4 = plan.subnetV4.split('/')[0].split('.').map(Number);
 	const prefixV6 = plan.subnetV6.split('/')[0].replace(/::$/, '');
 	const hostV4 = (n: number): string => [baseV4[0], baseV4[1], baseV4[2], baseV4[3] + n].join('.');
