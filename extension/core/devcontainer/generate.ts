@@ -138,6 +138,12 @@ export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 	// Never let the devcontainer CLI rewrite the remote user's uid to the host user's: on a host
 	// that runs as root that makes the agent uid 0, and a root agent can undo the firewall.
 	editor.setIfDifferent(['updateRemoteUserUID'], false);
+	// Editors and the devcontainer CLI connect (open terminals, start extensions and agents) only
+	// once the Feature's postStartCommand has seen the lock, on every start and restart. A
+	// `waitFor` the user chose stays as it is.
+	if (editor.node(['waitFor']) === undefined) {
+		editor.set(['waitFor'], 'postStartCommand');
+	}
 
 	const after = editor.text;
 	let localFeatureTarget: string | undefined;

@@ -143,6 +143,13 @@ describe('devcontainer generation: what it refuses', () => {
 		assert.deepEqual(treeState(ws), before);
 	});
 
+	it('makes tools wait for the lock (waitFor: postStartCommand), keeping a waitFor the user chose', () => {
+		const fresh = workspaceWith({ '.devcontainer/devcontainer.json': '{ "image": "x" }\n' });
+		assert.equal((JSON.parse(planDevcontainer({ workspace: fresh, policy: APPROVED }).after) as { waitFor?: string }).waitFor, 'postStartCommand');
+		const chosen = workspaceWith({ '.devcontainer/devcontainer.json': '{ "image": "x", "waitFor": "onCreateCommand" }\n' });
+		assert.equal((JSON.parse(planDevcontainer({ workspace: chosen, policy: APPROVED }).after) as { waitFor?: string }).waitFor, 'onCreateCommand');
+	});
+
 	it('refuses to overwrite edits made after the plan', () => {
 		const ws = workspaceWith({ '.devcontainer/devcontainer.json': '{ "image": "x" }\n' });
 		const options = { workspace: ws, policy: APPROVED };
