@@ -73,34 +73,43 @@ function workspaceFolder(name: string): string {
 }
 
 /**
+ * A fresh workspace folder with `dockerfile` and a devcontainer.json that builds it, with the
+ * local Feature (its options `airlock`) or without; `extra` adds top-level keys.
+ */
+function writeWorkspaceFolder(name: string, dockerfile: string, airlock: WorkspaceOptions['airlock'], extra: Record<string, unknown> = {}): string {
+	const folder = workspaceFolder(name);
+	const devcontainerDir = path.join(folder, '.devcontainer');
+	fs.rmSync(folder, { recursive: true, force: true });
+	fs.mkdirSync(devcontainerDir, { recursive: true });
+	fs.writeFileSync(path.join(devcontainerDir, 'Dockerfile'), dockerfile);
+	const config: Record<string, unknown> = {
+		name: `airlock-bench ${name}`,
+		// Host networking for the build only (the engine's default bridge may be absent here).
+		build: { dockerfile: 'Dockerfile', options: ['--network=host', '--force-rm'] },
+		remoteUser: REMOTE_USER,
+		updateRemoteUserUID: false,
+		...extra,
+	};
+	if (airlock) {
+		fs.cpSync(FEATURE_SOURCE, path.join(devcontainerDir, 'airlock'), { recursive: true });
+		config.features = { './airlock': airlock };
+		config.remoteEnv = proxyEnv(PROXY_PORT);
+	}
+	fs.writeFileSync(path.join(devcontainerDir, 'devcontainer.json'), JSON.stringify(config, null, 2));
+	return folder;
+}
+
+/**
  * Builds and starts a workspace with the real devcontainer CLI: the same Dockerfile
  * (test/e2e/lib/workspace.ts's default: the dev base image plus sudo), with or without the
  * local Feature, on the test network, with the run's labels.
  */
 export async function buildWorkspace(testRun: TestRun, options: WorkspaceOptions): Promise<BuiltWorkspace> {
-	const folder = workspaceFolder(options.name);
-	const devcontainerDir = path.join(folder, '.devcontainer');
-	fs.rmSync(folder, { recursive: true, force: true });
-	fs.mkdirSync(devcontainerDir, { recursive: true });
-	fs.writeFileSync(path.join(devcontainerDir, 'Dockerfile'), DEFAULT_DOCKERFILE);
 	const runArgs = ['--network', options.network.name, ...testRun.labelArgs];
 	for (const [host, ip] of Object.entries(options.addHosts ?? {})) {
 		runArgs.push('--add-host', `${host}:${ip}`);
 	}
-	const config: Record<string, unknown> = {
-		name: `airlock-bench ${options.name}`,
-		// Host networking for the build only (the engine's default bridge may be absent here).
-		build: { dockerfile: 'Dockerfile', options: ['--network=host', '--force-rm'] },
-		remoteUser: REMOTE_USER,
-		updateRemoteUserUID: false,
-		runArgs,
-	};
-	if (options.airlock) {
-		fs.cpSync(FEATURE_SOURCE, path.join(devcontainerDir, 'airlock'), { recursive: true });
-		config.features = { './airlock': options.airlock };
-		config.remoteEnv = proxyEnv(PROXY_PORT);
-	}
-	fs.writeFileSync(path.join(devcontainerDir, 'devcontainer.json'), JSON.stringify(config, null, 2));
+	const folder = writeWorkspaceFolder(options.name, DEFAULT_DOCKERFILE, options.airlock, { runArgs });
 	const up = await run(devcontainerBin(), ['up', '--workspace-folder', folder, '--log-level', 'info'], { timeoutMs: 900_000 });
 	const ids = await dockerOk(['ps', '-q', '--filter', `label=devcontainer.local_folder=${folder}`, '--filter', `label=${testRun.runLabel}`]);
 	const container = ids.stdout.trim().split('\n')[0];
@@ -124,22 +133,7 @@ export async function buildWorkspace(testRun: TestRun, options: WorkspaceOptions
  * Feature when `airlock` is given, the way `buildWorkspace` does; resolves to the image name.
  */
 export async function buildImageOnly(options: { name: string; dockerfile: string; airlock?: Readonly<Record<string, string | boolean>> }): Promise<string> {
-	const folder = workspaceFolder(`image-${options.name}`);
-	const devcontainerDir = path.join(folder, '.devcontainer');
-	fs.rmSync(folder, { recursive: true, force: true });
-	fs.mkdirSync(devcontainerDir, { recursive: true });
-	fs.writeFileSync(path.join(devcontainerDir, 'Dockerfile'), options.dockerfile);
-	const config: Record<string, unknown> = {
-		name: `airlock-bench image ${options.name}`,
-		build: { dockerfile: 'Dockerfile', options: ['--network=host', '--force-rm'] },
-		remoteUser: REMOTE_USER,
-		updateRemoteUserUID: false,
-	};
-	if (options.airlock) {
-		fs.cpSync(FEATURE_SOURCE, path.join(devcontainerDir, 'airlock'), { recursive: true });
-		config.features = { './airlock': options.airlock };
-	}
-	fs.writeFileSync(path.join(devcontainerDir, 'devcontainer.json'), JSON.stringify(config, null, 2));
+	const folder = writeWorkspaceFolder(`image-${options.name}`, options.dockerfile, options.airlock);
 	const image = `airlock-bench/${options.name}:latest`;
 	const built = await run(devcontainerBin(), ['build', '--workspace-folder', folder, '--image-name', image, '--log-level', 'info'], { timeoutMs: 900_000 });
 	if (built.code !== 0) {
