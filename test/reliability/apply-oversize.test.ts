@@ -7,8 +7,7 @@ import { canonicalText } from '../../extension/core/enforcedPolicy';
 import { createDockerClient } from '../../extension/docker/connect';
 import { applyPolicy, readStatus } from '../../extension/docker/control';
 import { ApplyRejectedError } from '../../extension/docker/errors';
-import type { BuiltWorkspace } from '../bench/lib/harness';
-import { ALLOWED, assertAllowedThroughProxy, createWorld, type World } from './lib/fixture';
+import { ALLOWED, assertAllowedThroughProxy, useLockedWorld } from './lib/fixture';
 
 const READ_LIMIT = 1024 * 1024;
 const HEADER = 'airlock-policy 1\nmode enforce\n';
@@ -41,33 +40,23 @@ function policyCutOnALineBoundary(): string {
 describe('reliability: a policy over 1 MiB is refused by airlock-ctl apply, not truncated', function () {
 	this.timeout(600_000);
 	const { docker } = createDockerClient();
-	let world: World;
-	let ws: BuiltWorkspace;
+	const locked = useLockedWorld('apply-truncation');
 	const goodPolicy = canonicalText({ mode: 'enforce', rules: [{ host: ALLOWED }, { host: ALLOWED, port: 8443 }] });
 
-	before(async () => {
-		world = await createWorld('apply-truncation');
-		ws = await world.lockedWorkspace('apply-truncation');
-	});
-
-	after(async () => {
-		await world?.cleanup();
-	});
-
 	it('refuses a 10 MB policy whose first MiB is valid on its own; the last good policy stays', async () => {
-		const good = await applyPolicy(docker, ws.container, goodPolicy);
-		await assertAllowedThroughProxy(ws.container);
+		const good = await applyPolicy(docker, locked.ws.container, goodPolicy);
+		await assertAllowedThroughProxy(locked.ws.container);
 		const text = policyCutOnALineBoundary();
 		let outcome: unknown;
 		try {
-			outcome = await applyPolicy(docker, ws.container, text);
+			outcome = await applyPolicy(docker, locked.ws.container, text);
 		} catch (err) {
 			outcome = err;
 		}
-		const live = await readStatus(docker, ws.container);
+		const live = await readStatus(docker, locked.ws.container);
 		assert.ok(outcome instanceof ApplyRejectedError,
 			`a ${(text.length / 1e6).toFixed(1)} MB policy was accepted (${JSON.stringify(outcome)}): the container now enforces ${live.hosts} hosts, hash ${live.policyHash}`);
 		assert.equal(live.policyHash, good.policyHash);
-		await assertAllowedThroughProxy(ws.container);
+		await assertAllowedThroughProxy(locked.ws.container);
 	});
 });

@@ -5,32 +5,22 @@
  */
 import * as assert from 'node:assert/strict';
 import { docker, dockerOk } from '../e2e/lib/docker';
-import { asRoot, waitFor, type BuiltWorkspace } from '../bench/lib/harness';
-import { assertAllowedThroughProxy, assertDirectRefused, createWorld, type World } from './lib/fixture';
+import { asRoot, waitFor } from '../bench/lib/harness';
+import { assertAllowedThroughProxy, assertDirectRefused, useLockedWorld } from './lib/fixture';
 
 /** The devcontainer CLI's own start script, with the Feature's entrypoint line. */
 const DEVCONTAINER_START = 'echo Container started\ntrap "exit 0" 15\n/usr/local/share/airlock/entrypoint.sh\nexec "$@"\nwhile sleep 1 & wait $!; do :; done';
 
 describe('reliability: the firewall cannot be programmed (no NET_ADMIN): NOT LOCKED, and no egress', function () {
 	this.timeout(600_000);
-	let world: World;
-	let ws: BuiltWorkspace;
-
-	before(async () => {
-		world = await createWorld('no-net-admin');
-		ws = await world.lockedWorkspace('no-net-admin');
-	});
-
-	after(async () => {
-		await world?.cleanup();
-	});
+	const locked = useLockedWorld('no-net-admin');
 
 	/** The Feature's image, started as the devcontainer CLI starts it, with or without NET_ADMIN. */
 	async function runImage(netAdmin: boolean): Promise<string> {
 		const caps = netAdmin ? ['--cap-add', 'NET_ADMIN'] : ['--cap-drop', 'NET_ADMIN'];
-		const hosts = Object.entries(world.addHosts).flatMap(([h, ip]) => ['--add-host', `${h}:${ip}`]);
-		const r = await dockerOk(['run', '-d', ...world.testRun.labelArgs, ...caps, '--security-opt', 'no-new-privileges', '--network', world.network.name, ...hosts,
-			'--entrypoint', '/bin/sh', ws.image, '-c', DEVCONTAINER_START, '-']);
+		const hosts = Object.entries(locked.world.addHosts).flatMap(([h, ip]) => ['--add-host', `${h}:${ip}`]);
+		const r = await dockerOk(['run', '-d', ...locked.world.testRun.labelArgs, ...caps, '--security-opt', 'no-new-privileges', '--network', locked.world.network.name, ...hosts,
+			'--entrypoint', '/bin/sh', locked.ws.image, '-c', DEVCONTAINER_START, '-']);
 		return r.stdout.trim();
 	}
 
@@ -46,7 +36,7 @@ describe('reliability: the firewall cannot be programmed (no NET_ADMIN): NOT LOC
 		const control = await runImage(true);
 		assert.equal((await settledStatus(control)).state, 'locked');
 		await assertAllowedThroughProxy(control);
-		await assertDirectRefused(control, world);
+		await assertDirectRefused(control, locked.world);
 
 		const broken = await runImage(false);
 		// Nothing can run in it: the container stops by itself (bounded poll, not a timing claim).

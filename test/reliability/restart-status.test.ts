@@ -9,8 +9,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dockerOk } from '../e2e/lib/docker';
-import type { BuiltWorkspace } from '../bench/lib/harness';
-import { assertAllowedThroughProxy, assertDirectRefused, createWorld, type World } from './lib/fixture';
+import { assertAllowedThroughProxy, assertDirectRefused, useLockedWorld } from './lib/fixture';
 
 /** `docker exec -u dev` started the moment it is called (no retries, no waiting). */
 function firstExec(container: string, script: string): Promise<string> {
@@ -30,26 +29,16 @@ function firstExec(container: string, script: string): Promise<string> {
 
 describe('reliability: docker restart — the status never claims a lock that is not there', function () {
 	this.timeout(600_000);
-	let world: World;
-	let ws: BuiltWorkspace;
-
-	before(async () => {
-		world = await createWorld('restart-status');
-		ws = await world.lockedWorkspace('restart-status');
-	});
-
-	after(async () => {
-		await world?.cleanup();
-	});
+	const locked = useLockedWorld('restart-status');
 
 	it('on the first exec after each restart: "locked" only with direct egress refused; then locked by itself', async () => {
-		await assertAllowedThroughProxy(ws.container);
-		await assertDirectRefused(ws.container, world);
+		await assertAllowedThroughProxy(locked.ws.container);
+		await assertDirectRefused(locked.ws.container, locked.world);
 		for (let round = 1; round <= 5; round++) {
-			await dockerOk(['restart', '-t', '2', ws.container], { timeoutMs: 120_000 });
-			const first = await firstExec(ws.container, [
+			await dockerOk(['restart', '-t', '2', locked.ws.container], { timeoutMs: 120_000 });
+			const first = await firstExec(locked.ws.container, [
 				`status=$(cat /run/airlock/status.json 2>/dev/null || echo '{"state":"absent"}')`,
-				`curl -sS -o /dev/null --noproxy '*' --connect-timeout 3 --max-time 5 http://${world.web.ipv4}/index.html 2>/dev/null; direct=$?`,
+				`curl -sS -o /dev/null --noproxy '*' --connect-timeout 3 --max-time 5 http://${locked.world.web.ipv4}/index.html 2>/dev/null; direct=$?`,
 				// Read again after the request: "locked" must have held for the whole request.
 				`after=$(cat /run/airlock/status.json 2>/dev/null || echo '{"state":"absent"}')`,
 				'echo "before=$status"; echo "after=$after"; echo "direct=$direct"',
@@ -60,10 +49,10 @@ describe('reliability: docker restart — the status never claims a lock that is
 			console.log(`      round ${round}: first exec saw ${/^before=\{"state":"([a-z-]+)"/m.exec(first)?.[1]}, direct ${directOut ? 'went out (before the entrypoint locked)' : 'refused'}`);
 
 			// The lock follows without anyone's help, and then holds.
-			const waited = await firstExec(ws.container, '/usr/local/share/airlock/wait-locked.sh; echo "wait=$?"');
+			const waited = await firstExec(locked.ws.container, '/usr/local/share/airlock/wait-locked.sh; echo "wait=$?"');
 			assert.match(waited, /^wait=0$/m, `round ${round}: not locked after the restart:\n${waited}`);
-			await assertDirectRefused(ws.container, world);
-			await assertAllowedThroughProxy(ws.container);
+			await assertDirectRefused(locked.ws.container, locked.world);
+			await assertAllowedThroughProxy(locked.ws.container);
 		}
 	});
 });

@@ -5,26 +5,15 @@
  * Only a live `_supervise` process counts; otherwise lock starts a new supervisor.
  */
 import * as assert from 'node:assert/strict';
-import type { BuiltWorkspace } from '../bench/lib/harness';
 import { asRoot } from '../bench/lib/harness';
-import { assertAllowedThroughProxy, createWorld, type World } from './lib/fixture';
+import { assertAllowedThroughProxy, useLockedWorld } from './lib/fixture';
 
 describe('reliability: a reused supervisor PID does not keep the proxy from starting', function () {
 	this.timeout(600_000);
-	let world: World;
-	let ws: BuiltWorkspace;
-
-	before(async () => {
-		world = await createWorld('supervisor-pid');
-		ws = await world.lockedWorkspace('supervisor-pid');
-	});
-
-	after(async () => {
-		await world?.cleanup();
-	});
+	const locked = useLockedWorld('supervisor-pid');
 
 	it('lock starts the proxy even when the old supervisor PID now belongs to another airlock-ctl process', async () => {
-		await assertAllowedThroughProxy(ws.container);
+		await assertAllowedThroughProxy(locked.ws.container);
 		// What a restart leaves behind: no supervisor, no Squid, the old PID file, and the PID
 		// taken by an unrelated process whose command line is "airlock-ctl status --json".
 		const script = [
@@ -39,8 +28,8 @@ describe('reliability: a reused supervisor PID does not keep the proxy from star
 			'airlock-ctl status --json',
 			'kill "$imposter"',
 		].join('\n');
-		const r = await asRoot(ws.container, ['bash', '-c', script], { timeoutMs: 120_000 });
+		const r = await asRoot(locked.ws.container, ['bash', '-c', script], { timeoutMs: 120_000 });
 		assert.match(r.stdout, /proxy=1/, `the proxy did not start after lock: ${r.stdout}`);
-		await assertAllowedThroughProxy(ws.container);
+		await assertAllowedThroughProxy(locked.ws.container);
 	});
 });

@@ -5,7 +5,7 @@
  *
  *   const run = newTestRun('bench');
  *   const net = await createTestNetwork(run, BENCH_NETWORK);
- *   const host = await startBulkHost(run, net, 10);             // web host + /big.bin, /medium.bin
+ *   const host = await startBulkHost(run, net, 10);             // web host + /big.bin
  *   const ws = await buildWorkspace(run, { name: 'locked', airlock: { allow: 'a.test' }, network: net, addHosts });
  *   await asAgent(ws.container, 'curl -sS https://a.test/', { proxy: true });
  *   await ws.remove(); await removeEverything(run);
@@ -38,16 +38,16 @@ export const BIG_FILE_BYTES = 256 * 1024 * 1024;
 export const MEDIUM_FILE_BYTES = 4 * 1024 * 1024;
 
 export interface BulkHost extends WebHost {
-	/** Serves /big.bin and /medium.bin on 80 (plain HTTP) and 8443 (plain HTTP, for CONNECT tunnels). */
+	/** Serves /big.bin on 80 (plain HTTP) and 8443 (plain HTTP, for CONNECT tunnels). */
 	readonly hostNumber: number;
 }
 
-/** A test host (test/e2e/lib/testHosts.ts) plus large files of random bytes. */
+/** A test host (test/e2e/lib/testHosts.ts) plus a large file of random bytes. */
 export async function startBulkHost(testRun: TestRun, network: TestNetwork, hostNumber: number): Promise<BulkHost> {
 	await ensureTestHostImage();
 	const web = await startWebHost(testRun, network, { hostNumber, hostName: `bulk${hostNumber}` });
 	await dockerOk(['exec', web.container, 'sh', '-c',
-		`head -c ${BIG_FILE_BYTES} /dev/urandom > /srv/www/big.bin && head -c ${MEDIUM_FILE_BYTES} /dev/urandom > /srv/www/medium.bin`], { timeoutMs: 120_000 });
+		`head -c ${BIG_FILE_BYTES} /dev/urandom > /srv/www/big.bin`], { timeoutMs: 120_000 });
 	return { ...web, hostNumber };
 }
 

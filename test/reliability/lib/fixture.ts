@@ -52,6 +52,28 @@ export async function createWorld(suite: string, webHostNumber = 2): Promise<Wor
 	};
 }
 
+/** What `useLockedWorld` fills in before the suite's tests run. */
+export interface LockedWorld {
+	world: World;
+	ws: BuiltWorkspace;
+}
+
+/**
+ * Registers a suite's hooks: a world and one locked workspace named `suite` before the tests,
+ * everything removed (and checked gone) after. The returned object is filled in by `before`.
+ */
+export function useLockedWorld(suite: string): LockedWorld {
+	const locked = {} as LockedWorld;
+	before(async () => {
+		locked.world = await createWorld(suite);
+		locked.ws = await locked.world.lockedWorkspace(suite);
+	});
+	after(async () => {
+		await locked.world?.cleanup();
+	});
+	return locked;
+}
+
 export interface Curl {
 	readonly exit: number;
 	readonly code: string;
