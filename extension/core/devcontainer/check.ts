@@ -17,6 +17,7 @@ import {
 	protectedPaths,
 	proxyEnv,
 	targetsProtectedPath,
+	WAIT_FOR_LOCK,
 	type FeatureSource,
 } from './desired';
 import { readTextIfExists, sameTree } from './files';
@@ -138,6 +139,14 @@ export function checkDevcontainer(workspace: string, policy: EnforcedPolicy, opt
 		if (actual !== value) {
 			at(editor.node(['remoteEnv', name]) ?? remoteEnv, `remoteEnv.${name} is ${actual === undefined ? 'missing' : JSON.stringify(actual)}, expected ${JSON.stringify(value)}`);
 		}
+	}
+
+	const updateUid = editor.value(['updateRemoteUserUID']);
+	if (updateUid !== false) {
+		at(editor.node(['updateRemoteUserUID']) ?? editor.node([]), `updateRemoteUserUID is ${updateUid === undefined ? 'missing' : JSON.stringify(updateUid)}, expected false (on a host running as root the agent would get uid 0 and could undo the firewall)`);
+	}
+	if (editor.node(['waitFor']) === undefined) {
+		at(editor.node([]), `waitFor is missing, expected ${JSON.stringify(WAIT_FOR_LOCK)} (editors then connect only after the lock; a waitFor you set yourself is kept)`);
 	}
 
 	const copy = localFeatureTargetFor(workspace);

@@ -8,6 +8,8 @@ export const DEFAULT_IMAGE = 'mcr.microsoft.com/devcontainers/base:bookworm';
 export const DEFAULT_REMOTE_USER = 'vscode';
 export const NO_PROXY_VALUE = 'localhost,127.0.0.1,::1';
 export const COMPOSE_OVERRIDE_NAME = 'docker-compose.airlock.yml';
+/** The lifecycle step tools wait for before connecting: the Feature's wait-locked.sh runs in it. */
+export const WAIT_FOR_LOCK = 'postStartCommand';
 
 export type FeatureSource =
 	| { kind: 'published'; id?: string }

@@ -8,6 +8,7 @@ import {
 	DEFAULT_IMAGE,
 	DEFAULT_PROXY_PORT,
 	DEFAULT_REMOTE_USER,
+	WAIT_FOR_LOCK,
 	featureKey,
 	featureOptions,
 	protectedPaths,
@@ -142,7 +143,7 @@ export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 	// once the Feature's postStartCommand has seen the lock, on every start and restart. A
 	// `waitFor` the user chose stays as it is.
 	if (editor.node(['waitFor']) === undefined) {
-		editor.set(['waitFor'], 'postStartCommand');
+		editor.set(['waitFor'], WAIT_FOR_LOCK);
 	}
 
 	const after = editor.text;

@@ -86,6 +86,17 @@ describe('checkDevcontainer', () => {
 		]);
 	});
 
+	it('names a missing waitFor and a changed updateRemoteUserUID, and accepts a waitFor the user chose', () => {
+		const { workspace } = generatedThenEdited('no-config', (t) => t.replace('"updateRemoteUserUID": false', '"updateRemoteUserUID": true').replace(/,\n\s*"waitFor": "postStartCommand"/, ''));
+		const problems = checkDevcontainer(workspace, APPROVED).problems.map((p) => p.replace(/^.*?: /, ''));
+		assert.deepEqual(problems, [
+			'updateRemoteUserUID is true, expected false (on a host running as root the agent would get uid 0 and could undo the firewall); run `airlock generate`',
+			'waitFor is missing, expected "postStartCommand" (editors then connect only after the lock; a waitFor you set yourself is kept); run `airlock generate`',
+		]);
+		const chosen = generatedThenEdited('no-config', (t) => t.replace('"waitFor": "postStartCommand"', '"waitFor": "onCreateCommand"'));
+		assert.deepEqual(checkDevcontainer(chosen.workspace, APPROVED).problems, []);
+	});
+
 	it('checks the Compose override file and that dockerComposeFile lists it', () => {
 		const { workspace } = generatedThenEdited('compose', (t) => t.replace(',\n    "docker-compose.airlock.yml"', ''));
 		const override = path.join(workspace, '.devcontainer', 'docker-compose.airlock.yml');
