@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFileAtomic, readFileIfExists } from './atomicFile';
 import { airlockConfigDir, type Plan, type PlanEntry } from './plan';
-import { canonicalText, parseCanonicalText, policyHash, type EnforcedPolicy, type Mode } from './enforcedPolicy';
+import { canonicalText, parseCanonicalText, planHashOf, policyHash, type EnforcedPolicy, type Mode } from './enforcedPolicy';
 
 /**
  * Approvals live on the host, under $XDG_CONFIG_HOME/airlock/approvals/, outside anything the
@@ -25,14 +25,28 @@ export interface ApprovalRecord {
 	readonly approvedBy: string;
 	readonly approvedAt: string;
 	readonly note?: string;
-	/** The canonical policy text that was approved; its hash must equal planHash. */
+	/** The canonical policy text that was approved; with `terms` its hash must equal planHash. */
 	readonly canonicalPolicy: string;
+	/** The plan's terms (see `planHashOf`); absent in records written before terms existed. */
+	readonly terms?: readonly string[];
 	readonly plan: { readonly mode: Mode; readonly hash: string; readonly entries: readonly ApprovedEntry[]; readonly notes: readonly string[] };
 }
 
+/**
+ * An approval, read and verified once: the record, the policy it approves, the exact text the
+ * proxy is sent, and both hashes. The editor and the CLI pass this one object to
+ * `enforceApproved` (extension/docker) instead of re-reading and re-parsing the record.
+ */
 export interface ApprovedPolicy {
+	readonly record: ApprovalRecord;
 	readonly policy: EnforcedPolicy;
+	/** Canonical policy text: what `airlock-ctl apply` receives. */
+	readonly text: string;
+	/** What was approved: the policy and the terms. */
 	readonly planHash: string;
+	/** What the proxy must report after an apply. */
+	readonly policyHash: string;
+	readonly terms: readonly string[];
 	readonly approvedAt: string;
 	readonly approvedBy: string;
 }
@@ -98,18 +112,33 @@ export function readApproval(workspace: string, env: NodeJS.ProcessEnv = process
 	} catch (err) {
 		throw new ApprovalRecordError(file, `its approved policy is unreadable (${(err as Error).message}); approve again with \`airlock approve\``);
 	}
-	if (policyHash(policy) !== record.planHash) {
+	if (record.terms !== undefined && (!Array.isArray(record.terms) || record.terms.some((t) => typeof t !== 'string'))) {
+		throw new ApprovalRecordError(file, 'its terms are not a list of strings; approve again with `airlock approve`');
+	}
+	if (planHashOf(policy, record.terms ?? []) !== record.planHash) {
 		throw new ApprovalRecordError(file, 'its approved policy does not match its hash (edited by hand?); approve again with `airlock approve`');
 	}
 	return record;
 }
 
+/** The approval as one verified object (see ApprovedPolicy), or undefined when nothing is approved. */
+export function approvedPolicyOf(record: ApprovalRecord): ApprovedPolicy {
+	const policy = parseCanonicalText(record.canonicalPolicy);
+	return {
+		record,
+		policy,
+		text: canonicalText(policy),
+		planHash: record.planHash,
+		policyHash: policyHash(policy),
+		terms: [...(record.terms ?? [])],
+		approvedAt: record.approvedAt,
+		approvedBy: record.approvedBy,
+	};
+}
+
 export function readApprovedPolicy(workspace: string, env: NodeJS.ProcessEnv = process.env): ApprovedPolicy | undefined {
 	const record = readApproval(workspace, env);
-	if (!record) {
-		return undefined;
-	}
-	return { policy: parseCanonicalText(record.canonicalPolicy), planHash: record.planHash, approvedAt: record.approvedAt, approvedBy: record.approvedBy };
+	return record ? approvedPolicyOf(record) : undefined;
 }
 
 /**
@@ -139,6 +168,7 @@ export function recordApproval(workspace: string, plan: Plan, who: { approvedBy?
 		approvedAt,
 		...(who.note ? { note: who.note } : {}),
 		canonicalPolicy: canonicalText(plan.policy),
+		...(plan.terms.length > 0 ? { terms: [...plan.terms] } : {}),
 		plan: { mode: plan.mode, hash: plan.hash, entries, notes: [...plan.notes] },
 	};
 	writeFileAtomic(approvalFile(workspace, env), JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });

@@ -38,6 +38,20 @@ export function policyHash(policy: EnforcedPolicy): string {
 	return 'sha256:' + createHash('sha256').update(canonicalText(policy), 'utf8').digest('hex');
 }
 
+/**
+ * The plan hash: what a person approves. It covers the enforced policy and the plan's terms,
+ * lines that are approved with the hosts but never sent to the proxy (for example which
+ * topology holds the lock, or a container finding accepted on purpose). With no terms it is
+ * the policy hash itself, so approvals recorded before terms existed stay valid.
+ */
+export function planHashOf(policy: EnforcedPolicy, terms: readonly string[]): string {
+	if (terms.length === 0) {
+		return policyHash(policy);
+	}
+	const termLines = [...new Set(terms)].sort(compareBytes).map((t) => `term ${t}`);
+	return 'sha256:' + createHash('sha256').update(canonicalText(policy) + termLines.join('\n') + '\n', 'utf8').digest('hex');
+}
+
 /** The Feature's `allow` option: comma-separated `HOST` and `HOST:PORT` items, sorted. */
 export function featureAllowOption(policy: EnforcedPolicy): string {
 	return [...new Set(policy.rules.map(ruleText))].sort(compareBytes).join(',');

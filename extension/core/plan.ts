@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { PROJECT_POLICY_PATH, readPolicyFile, type PolicyFile } from './policyFile';
 import { loadPreset, listPresets, UnknownPresetError, presetsDirectory } from './presets';
 import { riskNotesFor, type RiskNote } from './risks';
-import { policyHash, type EnforcedPolicy, type EnforcedRule, type Mode } from './enforcedPolicy';
+import { planHashOf, policyHash, type EnforcedPolicy, type EnforcedRule, type Mode } from './enforcedPolicy';
 import { InvalidInputError, type SourceProblem } from './errors';
 
 /**
@@ -28,7 +28,12 @@ export interface PlanEntry {
 
 export interface Plan {
 	readonly mode: Mode;
+	/** The plan hash (`planHashOf`): the policy and the terms. What approvals record. */
 	readonly hash: string;
+	/** The hash of the enforced policy alone: what the proxy reports after an apply. */
+	readonly policyHash: string;
+	/** Approved with the hosts, never sent to the proxy (see `planHashOf`); sorted. */
+	readonly terms: readonly string[];
 	readonly entries: readonly PlanEntry[];
 	readonly policy: EnforcedPolicy;
 	/** Things a reviewer should know that are not errors (overlaps folded, baseline off). */
@@ -162,7 +167,8 @@ export function buildPlan(layers: PlanLayers): Plan {
 			};
 		});
 	const policy: EnforcedPolicy = { mode, rules: entriesToRules(entries) };
-	return { mode, hash: policyHash(policy), entries, policy, notes };
+	const terms: string[] = [];
+	return { mode, hash: planHashOf(policy, terms), policyHash: policyHash(policy), terms, entries, policy, notes };
 }
 
 function entriesToRules(entries: readonly PlanEntry[]): EnforcedRule[] {

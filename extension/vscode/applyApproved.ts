@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { readApproval, recordApproval } from '../core/approvals';
-import { canonicalText, parseCanonicalText } from '../core/enforcedPolicy';
+import { readApproval, readApprovedPolicy, recordApproval } from '../core/approvals';
 import { resolvePlan } from '../core/plan';
-import { applyPolicy } from '../docker/control';
 import { ApplyRejectedError } from '../docker/errors';
+import { enforceApproved, lockInContainer } from '../docker/lock';
 import { devContainersAvailable } from './devContainers';
 import { regenerateDevcontainer } from './devcontainerSync';
 import { describeError, openAt, showErrorWithSteps, showInfoWithSteps, type NextStep } from './nextStep';
@@ -26,8 +25,13 @@ function reopenStep(): NextStep[] {
  */
 export async function applyToContainer(session: AirlockSession, progress: vscode.Progress<{ message?: string }>): Promise<ApplyResult> {
 	const workspace = session.hostPath;
-	const approval = workspace ? readApproval(workspace) : undefined;
-	if (!workspace || !approval) {
+	let approved;
+	try {
+		approved = workspace ? readApprovedPolicy(workspace) : undefined;
+	} catch (error) {
+		return { outcome: 'failed', error };
+	}
+	if (!workspace || !approved) {
 		return { outcome: 'failed', error: new Error('nothing is approved for this folder yet') };
 	}
 	progress.report({ message: 'Looking for the running container…' });
@@ -42,12 +46,8 @@ export async function applyToContainer(session: AirlockSession, progress: vscode
 	}
 	progress.report({ message: `Applying to ${container.name}…` });
 	try {
-		const text = canonicalText(parseCanonicalText(approval.canonicalPolicy));
-		const { policyHash } = await applyPolicy(session.docker, container.id, text);
-		if (policyHash !== approval.planHash) {
-			return { outcome: 'failed', container: container.name, error: new Error(`the container reports policy ${policyHash}, not the approved ${approval.planHash}`) };
-		}
-		session.output.info(`Applied approved policy ${approval.planHash} to container ${container.name}.`);
+		await enforceApproved(lockInContainer(session.docker, container), approved);
+		session.output.info(`Applied approved plan ${approved.planHash} to container ${container.name}.`);
 		return { outcome: 'applied', container: container.name };
 	} catch (error) {
 		return { outcome: 'failed', container: container.name, error };

@@ -79,7 +79,7 @@ export class DriftCheck {
 			// An approval started meanwhile: this answer is stale, and a fresh check follows it.
 			return undefined;
 		}
-		const liveDiffers = liveHash !== undefined && approval !== undefined && liveHash !== approval.planHash;
+		const liveDiffers = liveHash !== undefined && approval !== undefined && liveHash !== policyHash(parseCanonicalText(approval.canonicalPolicy));
 		const report: DriftReport = { approved: approval !== undefined, policyDiff, devcontainer, ...(liveHash ? { liveHash } : {}), liveDiffers, problems };
 		const drift = policyDiff.length > 0 || devcontainer.length > 0 || liveDiffers;
 		this.session.update({ approved: approval !== undefined, drift, ...(mode ? { mode } : {}) });

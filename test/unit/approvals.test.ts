@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { approvalFile, readApproval, readApprovedPolicy, recordApproval, workspaceKey, ApprovalRecordError } from '../../extension/core/approvals';
 import { resolvePlan } from '../../extension/core/plan';
-import { canonicalText } from '../../extension/core/enforcedPolicy';
+import { canonicalText, planHashOf, policyHash } from '../../extension/core/enforcedPolicy';
 import { makeTempWorkspace, type TempWorkspace } from './helpers/tempWorkspace';
 
 describe('approvals', () => {
@@ -47,6 +47,35 @@ describe('approvals', () => {
 			['b.example.com', 'bob', '2026-02', 'needed for the build'],
 		]);
 		assert.equal(record?.approvedBy, 'bob');
+	});
+
+	it('gives the approval as one object: the text the proxy gets and both hashes', () => {
+		const plan = resolvePlan(ws.dir, ws.env);
+		recordApproval(ws.dir, plan, {}, ws.env);
+		const approved = readApprovedPolicy(ws.dir, ws.env);
+		assert.ok(approved);
+		assert.equal(approved.text, canonicalText(plan.policy));
+		assert.equal(approved.policyHash, policyHash(plan.policy));
+		// With no terms the plan hash is the policy hash (records from before terms stay valid).
+		assert.equal(approved.planHash, approved.policyHash);
+		assert.deepEqual(approved.terms, []);
+	});
+
+	it('plan terms change the plan hash, in any order, but never the policy hash', () => {
+		const policy = { mode: 'enforce' as const, rules: [{ host: 'a.example.com' }] };
+		assert.equal(planHashOf(policy, []), policyHash(policy));
+		const withTerms = planHashOf(policy, ['topology sidecar', 'accept engine-socket']);
+		assert.notEqual(withTerms, policyHash(policy));
+		assert.equal(planHashOf(policy, ['accept engine-socket', 'topology sidecar', 'accept engine-socket']), withTerms);
+		assert.match(withTerms, /^sha256:[0-9a-f]{64}$/);
+	});
+
+	it('refuses a record whose terms were edited (the plan hash covers them)', () => {
+		const plan = resolvePlan(ws.dir, ws.env);
+		const record = recordApproval(ws.dir, plan, {}, ws.env);
+		const file = approvalFile(ws.dir, ws.env);
+		fs.writeFileSync(file, JSON.stringify({ ...record, terms: ['accept engine-socket'] }));
+		assert.throws(() => readApproval(ws.dir, ws.env), (err: unknown) => err instanceof ApprovalRecordError && /does not match its hash/.test(err.message));
 	});
 
 	it('refuses a record whose policy does not match its hash', () => {

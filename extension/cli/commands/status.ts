@@ -64,7 +64,7 @@ export const statusCommand: Command = {
 			const { docker, container: found } = await requireRunningContainer(ctx);
 			return { container: found, status: await readStatus(docker, found.id) };
 		});
-		const approvedHash = readApprovedPolicy(ctx.workspace, ctx.env)?.planHash;
+		const approvedHash = readApprovedPolicy(ctx.workspace, ctx.env)?.policyHash;
 		const drift = approvedHash !== undefined && approvedHash !== status.policyHash;
 		if (ctx.values.json) {
 			ctx.stdout.write(JSON.stringify({

@@ -6,9 +6,9 @@ import { InvalidInputError } from '../../core/errors';
 import { planDevcontainer, writeDevcontainer } from '../../core/devcontainer';
 import { connectDocker } from '../../docker/connect';
 import { devcontainerCliPath, runDevcontainerUp, type DevcontainerUpRun } from '../../docker/devcontainerCli';
-import { applyPolicy, readStatus } from '../../docker/control';
+import { readStatus } from '../../docker/control';
+import { enforceApproved, lockInContainer } from '../../docker/lock';
 import { listWorkspaceContainers } from '../../docker/findContainer';
-import { canonicalText } from '../../core/enforcedPolicy';
 import { AirlockNotInstalledError, DockerLayerError, describeCause, shortId } from '../../docker/errors';
 import { isLocked, type AirlockStatus } from '../../docker/status';
 import { generateOptionSpecs, generateOptionsFrom, requireApprovedPolicy } from './generate';
@@ -146,11 +146,11 @@ export const upCommand: Command = {
 			throw new CliError(`step 3/3 (waiting for the lock) failed: ${describeCause(err)}`, EXIT_CHECK_FAILED, next);
 		}
 		const locked = waited.status !== undefined && isLocked(waited.status);
-		if (locked && waited.status && waited.status.policyHash !== approved.planHash) {
+		if (locked && waited.status && waited.status.policyHash !== approved.policyHash) {
 			// A reused container may enforce an older plan, or one applied by hand: enforce the approved one.
 			const before = waited.status.policyHash;
 			try {
-				await applyPolicy(docker, containerId, canonicalText(approved.policy));
+				await enforceApproved(lockInContainer(docker, { id: containerId, name: shortId(containerId) }), approved);
 				waited = { status: await readStatus(docker, containerId) };
 			} catch (err) {
 				const next = err instanceof DockerLayerError ? err.nextStep : 'run `airlock up` again';
