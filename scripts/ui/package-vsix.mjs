@@ -1,6 +1,6 @@
 // Packages the extension as airlock.vsix. package.json also describes the npm package (its
 // `files` list), and vsce refuses a `files` list next to a .vscodeignore, so the .vsix is built
-// from a staging folder: the production bundle, the presets, the icons, README, LICENSE,
+// from a staging folder: the production bundle, the presets, the Feature, the icons, README, LICENSE,
 // .vscodeignore (which still decides what ships) and package.json without `files`.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: 'inherit' 
 run('npm', ['run', '--silent', 'build', '--', '--production'], root);
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-for (const item of ['dist', 'presets', 'schemas', 'media', 'README.md', 'LICENSE', '.vscodeignore']) {
+for (const item of ['dist', 'presets', 'schemas', 'media', 'devcontainer-feature/src/airlock', 'README.md', 'LICENSE', '.vscodeignore']) {
 	if (existsSync(path.join(root, item))) {
 		cpSync(path.join(root, item), path.join(stage, item), { recursive: true });
 	}
