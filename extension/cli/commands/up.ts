@@ -13,6 +13,7 @@ import { AirlockNotInstalledError, DockerLayerError, describeCause, shortId } fr
 import { isLocked, type AirlockStatus } from '../../docker/status';
 import { generateOptionSpecs, generateOptionsFrom, requireApprovedPolicy } from './generate';
 import { withDockerErrors } from './status';
+import { checkContainerBeforeUp } from '../findings';
 
 const OUTPUT_TAIL_LINES = 30;
 const DEFAULT_LOCK_TIMEOUT_S = 120;
@@ -94,6 +95,8 @@ export const upCommand: Command = {
 		};
 
 		const approved = requireApprovedPolicy(ctx.workspace, ctx.env);
+		// Settings that defeat the lock (the engine socket, the host's network…) are refused unless the approved plan accepts them.
+		checkContainerBeforeUp(ctx.workspace, ctx.env, approved.terms, say);
 		const { docker } = await withDockerErrors(() => connectDocker(ctx.env));
 
 		// Step 1: devcontainer.json from the approved plan only.

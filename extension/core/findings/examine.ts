@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { InvalidInputError, type SourceProblem } from '../errors';
 import { acceptedIdsOf, isFindingId, type FindingId, type Severity } from './catalog';
 import { readDevcontainerConfiguration } from './devcontainerReader';
 import { defeatsNoNewPrivileges, findingsOf, type WorkspaceFacts } from './rules';
@@ -135,4 +136,18 @@ export function refusalText(blockers: readonly Finding[], policyFile: string): s
 		'and approve the plan again (`airlock approve`): the acceptance is part of the plan and its hash.',
 	];
 	return lines.join('\n');
+}
+
+/** The examination, or the problems that stopped it (a broken devcontainer.json must not hide the plan). */
+export type ExaminationOutcome = { readonly examination: ContainerExamination; readonly problems?: undefined } | { readonly examination?: undefined; readonly problems: readonly SourceProblem[] };
+
+export function examineWorkspaceSafely(workspace: string, options: ExamineOptions = {}): ExaminationOutcome {
+	try {
+		return { examination: examineWorkspace(workspace, options) };
+	} catch (err) {
+		if (err instanceof InvalidInputError) {
+			return { problems: err.problems };
+		}
+		throw err;
+	}
 }

@@ -40,5 +40,7 @@ export function severityReason(id: FindingId, access: AgentAccess): string | und
 	if (access.noNewPrivilegesDefeated) {
 		return 'A blocker here: no-new-privileges is switched off, so a setuid program can make the agent root, and root can use it.';
 	}
-	return 'A warning here, not a refusal: the agent runs as a non-root user under no-new-privileges, so it holds no capabilities and cannot gain them.';
+	return id === 'added-capability'
+		? 'A warning here, not a refusal: the agent runs as a non-root user under no-new-privileges, so it holds no capabilities and cannot gain them.'
+		: 'A warning here, not a refusal: the agent runs as a non-root user under no-new-privileges, and what this opens does not let a non-root process change the firewall.';
 }
