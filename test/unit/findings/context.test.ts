@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { examineWorkspace, severityOf, SINGLE_CONTAINER, type LockTopology } from '../../../extension/core/findings';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FINDING_IDS, examineWorkspace, severityOf, SINGLE_CONTAINER, type LockTopology } from '../../../extension/core/findings';
 import { settingsFromRunArgs } from '../../../extension/core/findings/dockerRunArgs';
 import { engineSocketIn, hostSecretIn, normalizeHostPath } from '../../../extension/core/findings/hostPaths';
 import { makeTempWorkspace } from '../helpers/tempWorkspace';
@@ -139,6 +141,18 @@ describe('findings: readers', () => {
 			assert.throws(() => examineWorkspace(ws.dir), (err: { problems?: { file: string; line: number }[] }) => /c\.yml$/.test(err.problems?.[0]?.file ?? '') && (err.problems?.[0]?.line ?? 0) >= 3);
 		} finally {
 			ws.cleanup();
+		}
+	});
+});
+
+describe('findings: the schema and the docs list every id', () => {
+	it('schemas/airlock.schema.json accepts exactly the finding ids, and docs/policy.md documents each', () => {
+		const root = path.join(__dirname, '..', '..', '..', '..');
+		const schema = JSON.parse(fs.readFileSync(path.join(root, 'schemas', 'airlock.schema.json'), 'utf8')) as { properties: { accept: { items: { properties: { finding: { enum: string[] } } } } } };
+		assert.deepEqual([...schema.properties.accept.items.properties.finding.enum].sort(), [...FINDING_IDS].sort());
+		const policyDoc = fs.readFileSync(path.join(root, 'docs', 'policy.md'), 'utf8');
+		for (const id of FINDING_IDS) {
+			assert.match(policyDoc, new RegExp(`\\| \`${id}\` \\|`), `docs/policy.md documents ${id}`);
 		}
 	});
 });
