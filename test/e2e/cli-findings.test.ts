@@ -2,7 +2,8 @@
  * A door beside the lock, end to end with the real devcontainer CLI and the real Feature: a
  * devcontainer.json that mounts the Docker engine's socket is refused by `airlock up` with the
  * finding and its location (nothing is built or started); accepted in airlock.yaml and approved,
- * it comes up locked and `airlock status` names the accepted finding.
+ * it comes up locked and `airlock status` names the accepted finding. `airlock up` places the
+ * Feature that ships with Airlock (no --feature-path), as a user's run does.
  *
  * About 2 minutes (one image build with the Feature; Docker's layer cache keeps the base).
  */
@@ -15,7 +16,7 @@ import * as esbuild from 'esbuild';
 import Docker from 'dockerode';
 import { listWorkspaceContainers } from '../../extension/docker/findContainer';
 import { leftovers, newTestRun, removeEverything } from './lib/docker';
-import { createWorkspace, FEATURE_SOURCE, REPO_ROOT, type Workspace } from './lib/workspace';
+import { createWorkspace, REPO_ROOT, type Workspace } from './lib/workspace';
 
 const CLI_BUNDLE = path.join(REPO_ROOT, 'out', 'e2e-cli-findings', 'cli.js');
 const SOCKET_MOUNT = 'source=/var/run/docker.sock,target=/var/run/docker.sock,type=bind';
@@ -45,7 +46,6 @@ describe('e2e: airlock up refuses the engine socket until the plan accepts it; s
 	const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 	let ws: Workspace;
 	let env: NodeJS.ProcessEnv;
-	let featureCopy: string;
 	let configFile: string;
 	let socketLine: number;
 
@@ -54,8 +54,6 @@ describe('e2e: airlock up refuses the engine socket until the plan accepts it; s
 			entryPoints: [path.join(REPO_ROOT, 'extension/cli/main.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
 			external: ['cpu-features', 'ssh2'], logLevel: 'warning', outfile: CLI_BUNDLE, mainFields: ['module', 'main'],
 		});
-		featureCopy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-e2e-feature-')), 'airlock');
-		fs.cpSync(FEATURE_SOURCE, featureCopy, { recursive: true });
 		ws = createWorkspace(testRun, { name: 'findings', featureOptions: { allow: '', mode: 'enforce' } });
 		// The workspace's config, plus the engine's socket, as a "Docker tools in the agent box" template has it.
 		configFile = path.join(ws.folder, '.devcontainer', 'devcontainer.json');
@@ -75,9 +73,6 @@ describe('e2e: airlock up refuses the engine socket until the plan accepts it; s
 			await ws.remove();
 			fs.rmSync(ws.folder, { recursive: true, force: true });
 		}
-		if (featureCopy) {
-			fs.rmSync(path.dirname(featureCopy), { recursive: true, force: true });
-		}
 		await removeEverything(testRun);
 		assert.deepEqual(await leftovers(testRun), { containers: [], networks: [], volumes: [] }, 'teardown left Docker objects behind');
 	});
@@ -87,7 +82,7 @@ describe('e2e: airlock up refuses the engine socket until the plan accepts it; s
 		assert.equal(approve.code, 0, approve.stderr);
 		assert.match(approve.stdout, /BLOCKER +engine-socket/);
 		const before = fs.readFileSync(configFile, 'utf8');
-		const up = await airlock(['up', '--workspace', ws.folder, '--feature-path', featureCopy], env);
+		const up = await airlock(['up', '--workspace', ws.folder], env);
 		assert.equal(up.code, 1, up.stdout + up.stderr);
 		assert.match(up.stderr, new RegExp(`${configFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${socketLine}:\\d+: engine-socket: .*/var/run/docker\\.sock`));
 		assert.match(up.stderr, /Two ways out: remove the setting from the configuration, or accept it on purpose in /);
@@ -95,21 +90,21 @@ describe('e2e: airlock up refuses the engine socket until the plan accepts it; s
 		assert.equal(fs.readFileSync(configFile, 'utf8'), before, 'devcontainer.json was not touched');
 		assert.deepEqual(await listWorkspaceContainers(docker, ws.folder, { includeStopped: true }), [], 'no container was made');
 
-		const check = await airlock(['check', '--workspace', ws.folder, '--feature-path', featureCopy], env);
+		const check = await airlock(['check', '--workspace', ws.folder], env);
 		assert.equal(check.code, 1);
 		assert.match(check.stderr, /engine-socket/);
 	});
 
 	it('accepted in airlock.yaml it is still refused until approved; approved, up locks and status names it', async () => {
 		fs.appendFileSync(path.join(ws.folder, '.devcontainer', 'airlock.yaml'), 'accept:\n  - { finding: engine-socket, reason: "the e2e test mounts it on purpose" }\n');
-		const unapproved = await airlock(['up', '--workspace', ws.folder, '--feature-path', featureCopy], env);
+		const unapproved = await airlock(['up', '--workspace', ws.folder], env);
 		assert.equal(unapproved.code, 1);
 		assert.match(unapproved.stderr, /next: airlock\.yaml accepts these, but the approved plan does not yet/);
 
 		const approve = await airlock(['approve', '--yes', '--workspace', ws.folder], env);
 		assert.equal(approve.code, 0, approve.stderr);
 		assert.match(approve.stdout, /\+ accept engine-socket +\(container finding\)/);
-		const up = await airlock(['up', '--workspace', ws.folder, '--feature-path', featureCopy, '--json'], env, 900_000);
+		const up = await airlock(['up', '--workspace', ws.folder, '--json'], env, 900_000);
 		assert.equal(up.code, 0, `stdout:\n${up.stdout}\nstderr:\n${up.stderr}`);
 		assert.equal((JSON.parse(up.stdout.trim().split('\n').pop() ?? '') as { locked: boolean }).locked, true);
 		assert.match(up.stderr, /Container findings: accepted by the approved plan: engine-socket \(/);
@@ -125,7 +120,7 @@ describe('e2e: airlock up refuses the engine socket until the plan accepts it; s
 		const json = JSON.parse((await airlock(['status', '--json', '--workspace', ws.folder], env)).stdout) as { acceptedFindings: string[]; state: string };
 		assert.deepEqual([json.state, json.acceptedFindings], ['locked', ['engine-socket']]);
 
-		const check = await airlock(['check', '--workspace', ws.folder, '--feature-path', featureCopy], env);
+		const check = await airlock(['check', '--workspace', ws.folder], env);
 		assert.equal(check.code, 0, check.stderr);
 		const down = await airlock(['down', '--workspace', ws.folder], env);
 		assert.equal(down.code, 0, down.stderr);
