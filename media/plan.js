@@ -80,6 +80,60 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 		return collapsible;
 	}
 
+	// ---- Container findings (core/views/findingsView.ts): settings that go around the proxy ----
+
+	function openFinding(f) {
+		return (event) => {
+			event.preventDefault();
+			send({ type: 'openProblem', file: f.file, line: f.line, column: f.column });
+		};
+	}
+
+	function findingRow(f, newlyAccepted) {
+		const state = f.accepted ? 'accepted' : f.severity;
+		const details = [h('div', { class: 'detail finding-detail' }, f.detail)];
+		if (f.acceptedBecause) {
+			details.push(h('div', { class: 'detail reason' }, icon('pass'), ' accepted on purpose: ', f.acceptedBecause));
+		}
+		return h(
+			'li',
+			{ class: `row finding finding-${state}`, 'data-finding': f.id, tabindex: '0', 'aria-label': `${f.title}: ${state}${newlyAccepted ? ', newly accepted' : ''}, at ${f.location}` },
+			h('div', { class: 'row-head' },
+				icon(state === 'blocker' ? 'error' : state === 'accepted' ? 'pass' : 'warning'),
+				h('span', { class: 'host finding-id' }, f.id),
+				h('span', { class: `change finding-state finding-state-${state}` }, state),
+				newlyAccepted ? h('span', { class: 'change change-added' }, 'new') : null,
+				h('a', { href: '#', class: 'location', title: `Open ${f.location}`, onclick: openFinding(f) }, f.location)),
+			...details,
+		);
+	}
+
+	/** Its own group: above the hosts while a blocker is not accepted (Approve refuses then), below otherwise. */
+	function findingsSection(findings, changes) {
+		if (!findings) {
+			return null;
+		}
+		const added = (changes && changes.added) || [];
+		const parts = [];
+		if (findings.openBlockers) {
+			parts.push(`${findings.openBlockers} blocking`);
+		}
+		if (findings.acceptedBlockers) {
+			parts.push(`${findings.acceptedBlockers} accepted`);
+		}
+		parts.push(`${findings.warnings} warning${findings.warnings === 1 ? '' : 's'}`);
+		const blocked = findings.openBlockers > 0 || findings.problems.length > 0;
+		const collapsible = h('vscode-collapsible', { heading: `Container settings (${parts.join(', ')})`, description: 'What the container itself lets the agent reach, around the proxy.', open: blocked || added.length > 0, 'data-source': 'findings' });
+		collapsible.append(
+			h('p', { class: `findings-headline${blocked ? ' blocked' : ''}`, id: 'findings-headline', role: blocked ? 'alert' : undefined }, findings.headline),
+			findings.problems.length ? h('ul', { class: 'rows', role: 'list' }, findings.problems.map((p) => h('li', { class: 'row finding finding-blocker' }, h('a', { href: '#', class: 'location', onclick: openFinding(p) }, p.message)))) : '',
+			h('ul', { class: 'rows', role: 'list' }, findings.rows.map((f) => findingRow(f, added.includes(f.id)))),
+			...findings.unusedAcceptances.map((n) => h('p', { class: 'detail' }, icon('info'), ' ', n)),
+			...((changes && changes.removed) || []).map((id) => h('p', { class: 'detail change-removed' }, `no longer accepted: ${id}`)),
+		);
+		return h('section', { class: `findings findings-${findings.placement}`, id: 'findings', 'aria-label': 'Container settings' }, collapsible);
+	}
+
 	function render(message) {
 		const { view, readOnly, busy, focusHost } = message;
 		const header = h(
@@ -110,7 +164,9 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 			const open = h('vscode-button', { id: 'open-policy', secondary: true, onclick: () => send({ type: 'openPolicy' }) }, 'Open Policy File');
 			actions = h('div', { class: 'actions' }, approve, reject, open, busy ? h('vscode-progress-ring', { 'aria-label': 'Applying' }) : null);
 		}
-		app.replaceChildren(header, notes || '', h('vscode-divider', {}), groups, h('vscode-divider', {}), actions);
+		const findings = findingsSection(view.findings, view.acceptanceChanges);
+		const above = findings && view.findings.placement === 'above-hosts';
+		app.replaceChildren(header, notes || '', h('vscode-divider', {}), (above && findings) || '', groups, (!above && findings) || '', h('vscode-divider', {}), actions);
 		const focused = focusHost ? [...app.querySelectorAll('li[data-host]')].find((li) => li.getAttribute('data-host') === focusHost) : undefined;
 		if (focused) {
 			focused.scrollIntoView({ block: 'center' });

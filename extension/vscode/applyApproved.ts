@@ -7,9 +7,10 @@ import { devContainersAvailable } from './devContainers';
 import { regenerateDevcontainer } from './devcontainerSync';
 import { describeError, openAt, showErrorWithSteps, showInfoWithSteps, type NextStep } from './nextStep';
 import { policyFileOf } from './planReview';
+import { refuseUnacceptedBlockers } from './findingsRefusal';
 import type { AirlockSession } from './session';
 
-export type ApproveOutcome = 'applied' | 'approved-no-container' | 'apply-failed' | 'stale';
+export type ApproveOutcome = 'applied' | 'approved-no-container' | 'apply-failed' | 'stale' | 'refused';
 
 export type ApplyResult = { outcome: 'applied'; container: string } | { outcome: 'no-container' } | { outcome: 'failed'; error: unknown; container?: string };
 
@@ -108,6 +109,9 @@ export async function approvePlan(session: AirlockSession, reviewedHash: string)
 	if (plan.hash !== reviewedHash) {
 		void vscode.window.showWarningMessage('Airlock: the policy file changed while you were reviewing it. Nothing was approved; the review now shows the new plan.');
 		return 'stale';
+	}
+	if (refuseUnacceptedBlockers(session, workspace, plan)) {
+		return 'refused';
 	}
 	const result = await session.whileApproving(() => vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Airlock' }, async (progress) => {
 		progress.report({ message: 'Recording the approval…' });

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readApproval } from '../core/approvals';
-import { parseCanonicalText, policyHash, type EnforcedPolicy } from '../core/enforcedPolicy';
+import { parseCanonicalText, planHashOf, type EnforcedPolicy } from '../core/enforcedPolicy';
 import { diffPlans, resolvePlan, type Plan, type PlanEntry } from '../core/plan';
 import { buildPlanView, type ApprovalSummary, type PlanView } from '../core/views/planView';
+import { findingsViewFor } from '../core/views/findingsView';
 
 /** The live policy inside a container, readable by anyone there (docs/architecture.md §3). */
 const LIVE_POLICY_FILE = '/etc/airlock/policy';
@@ -19,7 +20,7 @@ export function reviewOnHost(hostPath: string): PlanReview {
 	const approval = readApproval(hostPath);
 	const diff = diffPlans(approval?.plan, plan);
 	const summary: ApprovalSummary | undefined = approval ? { planHash: approval.planHash, approvedBy: approval.approvedBy, approvedAt: approval.approvedAt } : undefined;
-	return { plan, view: buildPlanView(plan, diff, summary) };
+	return { plan, view: buildPlanView(plan, diff, summary, findingsViewFor(hostPath, plan)) };
 }
 
 /** Plan entries for an enforced policy, which carries no provenance. */
@@ -47,9 +48,10 @@ export function reviewInsideContainer(localPath: string): PlanReview {
 	if (fs.existsSync(LIVE_POLICY_FILE)) {
 		live = parseCanonicalText(fs.readFileSync(LIVE_POLICY_FILE, 'utf8'));
 	}
-	const diff = diffPlans(live ? { mode: live.mode, entries: entriesOf(live) } : undefined, plan);
-	const summary: ApprovalSummary | undefined = live ? { planHash: policyHash(live), approvedBy: 'enforced in this container', approvedAt: '' } : undefined;
-	return { plan, view: buildPlanView(plan, diff, summary) };
+	// The container enforces hosts, not terms (accepted findings): it cannot tell them, so the file's count as enforced.
+	const diff = diffPlans(live ? { mode: live.mode, entries: entriesOf(live), terms: plan.terms } : undefined, plan);
+	const summary: ApprovalSummary | undefined = live ? { planHash: planHashOf(live, plan.terms), approvedBy: 'enforced in this container', approvedAt: '' } : undefined;
+	return { plan, view: buildPlanView(plan, diff, summary, findingsViewFor(localPath, plan)) };
 }
 
 export function policyFileOf(workspace: string): string {

@@ -15,6 +15,7 @@ import { generateOptionSpecs, generateOptionsFrom, lockSyncMessage, requireAppro
 import { syncApprovalLock } from '../../core/approvalLock';
 import { buildShapeHash, readUpRecord, writeUpRecord } from '../../core/devcontainer/buildShape';
 import { withDockerErrors } from './status';
+import { checkContainerBeforeUp } from '../findings';
 
 const OUTPUT_TAIL_LINES = 30;
 const DEFAULT_LOCK_TIMEOUT_S = 120;
@@ -96,6 +97,8 @@ export const upCommand: Command = {
 		};
 
 		const approved = requireApprovedPolicy(ctx.workspace, ctx.env);
+		// Settings that defeat the lock (the engine socket, the host's network…) are refused unless the approved plan accepts them.
+		checkContainerBeforeUp(ctx.workspace, ctx.env, approved.terms, say);
 		const { docker } = await withDockerErrors(() => connectDocker(ctx.env));
 
 		// Step 1: devcontainer.json from the approved plan only.
