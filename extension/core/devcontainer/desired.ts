@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { featureAllowOption, type EnforcedPolicy, type Mode } from '../enforcedPolicy';
+import { featureAllowOption, featureExfilWarnOption, type EnforcedPolicy, type Mode } from '../enforcedPolicy';
 
 export const PUBLISHED_FEATURE_ID = 'ghcr.io/airlock-dev/features/airlock:0';
 export const DEFAULT_PROXY_PORT = 3128;
@@ -31,6 +31,8 @@ export interface FeatureOptions {
 	mode: Mode;
 	proxyPort: string;
 	allowSudo: boolean;
+	/** Only when the policy has `exfil: warn` wildcards (docs/architecture.md §2). */
+	exfilWarn?: string;
 }
 
 /** Characters that would break the options' trip through `devcontainer-features.env` or the comma list. */
@@ -46,7 +48,8 @@ export function featureOptions(policy: EnforcedPolicy, proxyPort: number, allowS
 	if (!Number.isInteger(proxyPort) || proxyPort < 1 || proxyPort > 65535) {
 		throw new Error(`proxy port ${proxyPort} is outside 1-65535`);
 	}
-	return { allow: featureAllowOption(policy), mode: policy.mode, proxyPort: String(proxyPort), allowSudo };
+	const exfilWarn = featureExfilWarnOption(policy);
+	return { allow: featureAllowOption(policy), mode: policy.mode, proxyPort: String(proxyPort), allowSudo, ...(exfilWarn ? { exfilWarn } : {}) };
 }
 
 /** The `features` key for the chosen source; local Features must sit in `.devcontainer/`, relative to the config. */
