@@ -9,6 +9,8 @@ import { statusCommand } from './status';
 import { verifyCommand } from './verify';
 import { logsCommand } from './logs';
 import { downCommand } from './down';
+import { requestsCommand } from './requests';
+import { proposeCommand } from './propose';
 
 /** Every CLI command, in the order `airlock --help` lists them. One file per command. */
 export const commands: readonly Command[] = [
@@ -22,4 +24,6 @@ export const commands: readonly Command[] = [
 	verifyCommand,
 	logsCommand,
 	downCommand,
+	requestsCommand,
+	proposeCommand,
 ];
