@@ -95,6 +95,8 @@ interface Accumulator {
 	reasons: string[];
 	folded: string[];
 	exfilWarn?: boolean;
+	/** Rules of exact hosts folded into this wildcard: they stay in the enforced policy (see foldCoveredEntries). */
+	exactFolded: EnforcedRule[];
 }
 
 export function buildPlan(layers: PlanLayers): Plan {
@@ -104,7 +106,7 @@ export function buildPlan(layers: PlanLayers): Plan {
 	const add = (host: string, wildcard: boolean, ports: readonly number[] | undefined, source: string, reason: string | undefined, unicode?: string, exfilWarn?: boolean): void => {
 		let acc = byHost.get(host);
 		if (!acc) {
-			acc = { host, wildcard, web: false, ports: new Set(), sources: [], reasons: [], folded: [], ...(unicode ? { unicode } : {}) };
+			acc = { host, wildcard, web: false, ports: new Set(), sources: [], reasons: [], folded: [], exactFolded: [], ...(unicode ? { unicode } : {}) };
 			byHost.set(host, acc);
 		}
 		if (ports) {
@@ -186,7 +188,8 @@ export function buildPlan(layers: PlanLayers): Plan {
 			};
 		});
 	const exfilWarn = entries.filter((e) => e.exfilWarn).map((e) => e.host);
-	const policy: EnforcedPolicy = { mode, rules: entriesToRules(entries), ...(exfilWarn.length > 0 ? { exfilWarn } : {}) };
+	const exactFolded = [...byHost.values()].flatMap((acc) => acc.exactFolded);
+	const policy: EnforcedPolicy = { mode, rules: [...entriesToRules(entries), ...exactFolded], ...(exfilWarn.length > 0 ? { exfilWarn } : {}) };
 	const acceptances = acceptancesOf(layers);
 	const terms = [...new Set(acceptances.map((a) => acceptTerm(a.finding)))].sort();
 	return { mode, hash: planHashOf(policy, terms), policyHash: policyHash(policy), terms, entries, policy, notes, ...(acceptances.length > 0 ? { acceptances } : {}) };
@@ -261,6 +264,13 @@ function foldCoveredEntries(byHost: Map<string, Accumulator>, notes: string[]): 
 			notes.push(`exfil: warn on ${inner.host} does not apply: it is folded into ${outer.host}, whose names are refused when they look like exfiltration. Set exfil: warn on ${outer.host} to let them through.`);
 		}
 		outer.folded.push(inner.host, ...inner.folded);
+		// The plan shows the permission once, under the wildcard, but an exact host stays an exact
+		// rule of the enforced policy: the proxy never refuses an exact entry for its exfiltration
+		// score, while names it knows only through a wildcard are scored.
+		if (!inner.wildcard) {
+			outer.exactFolded.push(...(inner.web ? [{ host: inner.host }] : []), ...[...inner.ports].map((port) => ({ host: inner.host, port })));
+		}
+		outer.exactFolded.push(...inner.exactFolded);
 		for (const s of inner.sources) {
 			if (!outer.sources.includes(s)) {
 				outer.sources.push(s);

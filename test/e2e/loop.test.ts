@@ -46,7 +46,7 @@ const SUSPECT_HEX = `da39a3ee5e6b4b0d3255bfef95601890afd80709.${WILD}`;
 const SUSPECT_B32 = `${base32(Buffer.from('AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI'))}.${WILD}`;
 const SUSPECT_WARNED = `da39a3ee5e6b4b0d3255bfef95601890afd80709.${WARN}`;
 /** Listed exactly, so never refused for its score (it scores as suspect). */
-const EXACT_SUSPECT = `deadbeefdeadbeefdeadbeefdeadbeefdeadbeef.${WILD}`;
+const EXACT_SUSPECT = `0a4d55a8d778e5022fab701977c5d840bbc486d0.${WILD}`;
 const REQUESTED = `docs.${ZONE}`;
 const REJECTED = `tracker.${ZONE}`;
 const TOKEN = 'ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -281,7 +281,7 @@ describe('e2e: the agent asks, the person sees usage and exfiltration signals, p
 		const before = JSON.parse((await airlock(['plan', '--usage', '--json', '--workspace', ws.folder], env)).stdout) as { entries: { host: string; usage: { count: number } | null }[] };
 		const allowedBefore = before.entries.find((e) => e.host === ALLOWED)?.usage?.count ?? 0;
 		assert.ok(allowedBefore >= 3, `uses of ${ALLOWED} were counted: ${allowedBefore}`);
-		assert.ok((before.entries.find((e) => e.host === `*.${WILD}`)?.usage?.count ?? 0) >= 3, 'uses under the wildcard count for it');
+		assert.ok((before.entries.find((e) => e.host === `*.${WILD}`)?.usage?.count ?? 0) >= 2, 'uses under the wildcard count for it');
 		const restart = await docker(['restart', '-t', '2', await ws.containerId()], { timeoutMs: 120_000 });
 		assert.equal(restart.code, 0, restart.stderr);
 		let back = false;

@@ -51,6 +51,12 @@ describe('exfil: warn, from airlock.yaml to the container', () => {
 		assert.ok(plan.notes.some((n) => /exfil: warn on \*\.cdn\.example\.com does not apply/.test(n)));
 	});
 
+	it('an exact host folded into a wildcard stays an exact rule: exact entries are never scored', () => {
+		const plan = buildPlan({ project: parsePolicyText('version: 1\nbaseline: false\nallow:\n  - "*.cdn.example.com"\n  - 0a4d55a8d778e5022fab701977c5d840bbc486d0.cdn.example.com\n  - { host: git.cdn.example.com, ports: [22] }\n  - { host: "*.cdn.example.com", ports: [22] }\n', 'a'), presetsDir });
+		assert.deepEqual(plan.entries.map((e) => e.host), ['*.cdn.example.com'], 'shown once, under the wildcard');
+		assert.equal(canonicalText(plan.policy), 'airlock-policy 1\nmode enforce\nallow *.cdn.example.com\nallow *.cdn.example.com:22\nallow 0a4d55a8d778e5022fab701977c5d840bbc486d0.cdn.example.com\nallow git.cdn.example.com:22\n');
+	});
+
 	it('is a Feature option only when set', () => {
 		const plan = buildPlan({ project: parsePolicyText(POLICY, 'airlock.yaml'), presetsDir });
 		assert.equal(featureExfilWarnOption(plan.policy), '*.cdn.example.com');
@@ -58,7 +64,8 @@ describe('exfil: warn, from airlock.yaml to the container', () => {
 		assert.equal('exfilWarn' in featureOptions({ mode: 'enforce', rules: [{ host: 'a.example.com' }] }, 3128, false), false);
 	});
 
-	it('the container validates exfil-warn lines (bash, lib/common.sh with the generated grammar)', () => {
+	it('the container validates exfil-warn lines (bash, lib/common.sh with the generated grammar)', function () {
+		this.timeout(30_000);
 		const dir = mkdtempSync(join(tmpdir(), 'airlock-exfilwarn-'));
 		try {
 			const check = (text: string): string => {
