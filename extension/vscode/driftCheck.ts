@@ -48,14 +48,17 @@ export class DriftCheck {
 		}
 		let policyDiff: string[] = [];
 		let mode = approval?.mode;
+		let policyValid = true;
 		try {
 			const plan = resolvePlan(workspace);
 			mode ??= plan.mode;
 			const diff = diffPlans(approval?.plan, plan);
 			policyDiff = approval && !isEmptyDiff(diff) ? diffLines(diff) : [];
 		} catch (err) {
+			policyValid = false;
 			problems.push(describeError(err).message);
 		}
+		const policy = !fs.existsSync(policyFileOf(workspace)) && policyValid ? 'none' : policyValid ? 'valid' : 'invalid';
 		let devcontainer: string[] = [];
 		let liveHash: string | undefined;
 		if (approval) {
@@ -82,7 +85,7 @@ export class DriftCheck {
 		const liveDiffers = liveHash !== undefined && approval !== undefined && liveHash !== policyHash(parseCanonicalText(approval.canonicalPolicy));
 		const report: DriftReport = { approved: approval !== undefined, policyDiff, devcontainer, ...(liveHash ? { liveHash } : {}), liveDiffers, problems };
 		const drift = policyDiff.length > 0 || devcontainer.length > 0 || liveDiffers;
-		this.session.update({ approved: approval !== undefined, drift, ...(mode ? { mode } : {}) });
+		this.session.update({ approved: approval !== undefined, drift, policy, policyChanged: policyDiff.length > 0, configDrift: devcontainer.length > 0, liveDiffers, ...(mode ? { mode } : {}) });
 		this.log(report);
 		if (options.notify) {
 			await this.warn(report);
