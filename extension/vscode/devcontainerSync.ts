@@ -1,21 +1,21 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as vscode from 'vscode';
 import type { EnforcedPolicy } from '../core/enforcedPolicy';
 import { checkDevcontainer, planDevcontainer, writeDevcontainer, type FeatureSource, type GenerateOptions } from '../core/devcontainer';
 
 /**
- * Keeps devcontainer.json in step with the approved policy. A workspace that already carries a
- * local copy of the Feature (`.devcontainer/airlock/`) keeps using it; otherwise the published
- * Feature is referenced.
+ * Keeps devcontainer.json in step with the approved policy. The Feature source is decided by the
+ * one rule in core (`decideFeatureSource`); the only explicit choice the editor makes is the
+ * `airlock.featureReference` setting (a Feature the user or their organisation published).
  */
-export function featureSourceFor(workspace: string): FeatureSource {
-	const local = path.join(workspace, '.devcontainer', 'airlock');
-	return fs.existsSync(path.join(local, 'devcontainer-feature.json')) ? { kind: 'local', featureDir: local } : { kind: 'published' };
+export function featureSourceFor(_workspace: string): FeatureSource | undefined {
+	const ref = vscode.workspace.getConfiguration('airlock').get<string>('featureReference', '').trim();
+	return ref === '' ? undefined : { kind: 'published', ref };
 }
 
 /** How the editor generates devcontainer.json for `policy`: what the review previews and Approve writes. */
 export function generateOptionsFor(workspace: string, policy: EnforcedPolicy): GenerateOptions {
-	return { workspace, policy, feature: featureSourceFor(workspace) };
+	const feature = featureSourceFor(workspace);
+	return { workspace, policy, ...(feature ? { feature } : {}) };
 }
 
 /** Writes devcontainer.json for `policy`; returns the file and whether anything changed. */
@@ -29,6 +29,7 @@ export function regenerateDevcontainer(workspace: string, policy: EnforcedPolicy
 }
 
 export function devcontainerProblems(workspace: string, policy: EnforcedPolicy): { file: string | null; problems: string[] } {
-	const check = checkDevcontainer(workspace, policy, { feature: featureSourceFor(workspace) });
+	const feature = featureSourceFor(workspace);
+	const check = checkDevcontainer(workspace, policy, feature ? { feature } : {});
 	return { file: check.file, problems: check.problems };
 }

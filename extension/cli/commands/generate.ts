@@ -3,17 +3,29 @@ import type { Command } from '../command';
 import { CliError, EXIT_CHECK_FAILED, EXIT_OK } from '../command';
 import { readApprovedPolicy } from '../../core/approvals';
 import { resolvePlan } from '../../core/plan';
-import { planDevcontainer, writeDevcontainer, type GenerateOptions } from '../../core/devcontainer';
+import { featureRefProblem, planDevcontainer, writeDevcontainer, type GenerateOptions } from '../../core/devcontainer';
+import { InvalidInputError } from '../../core/errors';
 
-/** Options shared by `generate`, `check` and `up`: where the Feature comes from and how it runs. */
+/** Options shared by `generate`, `check`, `up` and `apply`: where the Feature comes from and how it runs. */
 export const generateOptionSpecs = {
-	'feature-path': { type: 'string', description: 'use this local Feature folder (e.g. devcontainer-feature/src/airlock) instead of the published one' },
+	'feature-ref': { type: 'string', description: 'reference a Feature you published to an OCI registry (e.g. ghcr.io/acme/features/airlock:0) instead of the copy that ships with Airlock' },
+	'feature-path': { type: 'string', description: 'copy this Feature folder into .devcontainer/airlock instead of the one that ships with Airlock (for Feature development)' },
 	'proxy-port': { type: 'string', description: 'the proxy port inside the container (default 3128)' },
 	'allow-sudo': { type: 'boolean', description: 'keep the remote user\'s sudo (the status then says "weakened")' },
 } as const;
 
 export function generateOptionsFrom(values: Record<string, unknown>, workspace: string, cwd: string, approved: GenerateOptions['policy']): GenerateOptions {
 	const featurePath = values['feature-path'];
+	const featureRef = values['feature-ref'];
+	if (typeof featurePath === 'string' && typeof featureRef === 'string') {
+		throw new CliError('--feature-path and --feature-ref name two different Features; give one of them');
+	}
+	if (typeof featureRef === 'string') {
+		const problem = featureRefProblem(featureRef, { file: '--feature-ref', line: 1, column: 1 });
+		if (problem !== undefined) {
+			throw new InvalidInputError([problem]);
+		}
+	}
 	const portText = values['proxy-port'];
 	let proxyPort: number | undefined;
 	if (typeof portText === 'string') {
@@ -25,7 +37,8 @@ export function generateOptionsFrom(values: Record<string, unknown>, workspace: 
 	return {
 		workspace,
 		policy: approved,
-		...(typeof featurePath === 'string' ? { feature: { kind: 'local' as const, featureDir: path.resolve(cwd, featurePath) } } : {}),
+		...(typeof featurePath === 'string' ? { feature: { kind: 'local' as const, featureDir: path.resolve(cwd, featurePath), origin: 'feature-path' as const } } : {}),
+		...(typeof featureRef === 'string' ? { feature: { kind: 'published' as const, ref: featureRef } } : {}),
 		...(proxyPort !== undefined ? { proxyPort } : {}),
 		...(values['allow-sudo'] === true ? { allowSudo: true } : {}),
 	};
@@ -48,9 +61,13 @@ export const generateCommand: Command = {
 		const approved = requireApprovedPolicy(ctx.workspace, ctx.env);
 		const options = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved.policy);
 		const plan = planDevcontainer(options);
+		ctx.stdout.write(`Feature: ${plan.feature.why}.\n`);
 		if (plan.changed) {
 			writeDevcontainer(plan, options);
 			ctx.stdout.write(`${plan.before === null ? 'Created' : 'Updated'} ${plan.file} from the approved plan ${approved.planHash}.\n`);
+			if (plan.localFeatureStale && plan.localFeatureTarget) {
+				ctx.stdout.write(`Wrote the Feature copy ${plan.localFeatureTarget} (commit it with the repository).\n`);
+			}
 		} else {
 			ctx.stdout.write(`${plan.file} is already in step with the approved plan ${approved.planHash}.\n`);
 		}

@@ -20,8 +20,10 @@ import {
 	WAIT_FOR_LOCK,
 	type FeatureSource,
 } from './desired';
-import { readTextIfExists, sameTree } from './files';
-import { composeTargetOf, localFeatureTargetFor, planDevcontainer } from './generate';
+import { GITATTRIBUTES_FILE, inspectCopy, listFiles, STAMP_FILE, type CopyState } from './featureCopy';
+import { airlockVersion, localFeatureCopyDir } from './featureSource';
+import { readTextIfExists } from './files';
+import { composeTargetOf, featureDecisionFor, planDevcontainer } from './generate';
 import { detectFormatting } from './jsonc';
 import { locateDevcontainer } from './locate';
 
@@ -34,7 +36,7 @@ export interface DevcontainerCheck {
 }
 
 export interface CheckOptions {
-	/** The Feature source `airlock generate` was given; without it, a local `./airlock` entry is accepted as is. */
+	/** An explicit Feature source (--feature-path, --feature-ref, the editor setting); otherwise the one rule decides. */
 	feature?: FeatureSource;
 	proxyPort?: number;
 	allowSudo?: boolean;
@@ -87,13 +89,19 @@ export function checkDevcontainer(workspace: string, policy: EnforcedPolicy, opt
 
 	const proxyPort = opts.proxyPort ?? DEFAULT_PROXY_PORT;
 	const expected = featureOptions(policy, proxyPort, opts.allowSudo ?? false);
-	const localKey = featureKey({ kind: 'local', featureDir: '' }, location.kind);
+	let source: FeatureSource;
+	try {
+		source = featureDecisionFor(workspace, opts.feature).source;
+	} catch (e) {
+		if (e instanceof InvalidInputError) {
+			return { ok: false, file, problems: e.problems.map(formatProblem) };
+		}
+		throw e;
+	}
+	const key = featureKey(source, location.kind);
 	const featuresNode = editor.node(['features']);
 	const keys = featuresNode?.type === 'object' ? editor.propertyKeys(featuresNode) : [];
 	const airlockKeys = keys.filter(isAirlockFeatureKey);
-	// Without an explicit source, an existing local entry counts as the chosen one.
-	const source: FeatureSource | undefined = opts.feature ?? (airlockKeys.includes(localKey) ? undefined : { kind: 'published' });
-	const key = source === undefined ? localKey : featureKey(source, location.kind);
 
 	if (featuresNode !== undefined && featuresNode.type !== 'object') {
 		at(featuresNode, '"features" is not an object');
@@ -133,33 +141,33 @@ export function checkDevcontainer(workspace: string, policy: EnforcedPolicy, opt
 		}
 	}
 
-	const remoteEnv = editor.node(['remoteEnv']);
+	const containerEnv = editor.node(['containerEnv']);
 	for (const [name, value] of Object.entries(proxyEnv(proxyPort))) {
-		const actual = editor.value(['remoteEnv', name]);
+		const actual = editor.value(['containerEnv', name]);
 		if (actual !== value) {
-			at(editor.node(['remoteEnv', name]) ?? remoteEnv, `remoteEnv.${name} is ${actual === undefined ? 'missing' : JSON.stringify(actual)}, expected ${JSON.stringify(value)}`);
+			at(editor.node(['containerEnv', name]) ?? containerEnv, `containerEnv.${name} is ${actual === undefined ? 'missing' : JSON.stringify(actual)}, expected ${JSON.stringify(value)} (every process in the container, not only the editor's, must use the proxy)`);
 		}
-	}
-
-	const updateUid = editor.value(['updateRemoteUserUID']);
-	if (updateUid !== false) {
-		at(editor.node(['updateRemoteUserUID']) ?? editor.node([]), `updateRemoteUserUID is ${updateUid === undefined ? 'missing' : JSON.stringify(updateUid)}, expected false (on a host running as root the agent would get uid 0 and could undo the firewall)`);
+		// remoteEnv wins over containerEnv for the editor's processes; Airlock keeps them in one place.
+		const remote = editor.value(['remoteEnv', name]);
+		if (remote !== undefined) {
+			at(editor.node(['remoteEnv', name]), remote === value
+				? `remoteEnv.${name} is left from an older Airlock (the proxy variables now live in containerEnv, for every process)`
+				: `remoteEnv.${name} is ${JSON.stringify(remote)}, which overrides Airlock's ${JSON.stringify(value)} for the editor's processes`);
+		}
 	}
 	if (editor.node(['waitFor']) === undefined) {
 		at(editor.node([]), `waitFor is missing, expected ${JSON.stringify(WAIT_FOR_LOCK)} (editors then connect only after the lock; a waitFor you set yourself is kept)`);
 	}
 
-	const copy = localFeatureTargetFor(workspace);
-	if (source?.kind === 'local') {
-		if (path.resolve(source.featureDir) !== copy && !sameTree(source.featureDir, copy)) {
-			problems.push(`${copy}: the local Feature copy is missing or differs from ${source.featureDir}; ${FIX} --feature-path ${source.featureDir}`);
+	if (source.kind === 'local') {
+		const copyProblem = describeCopyState(localFeatureCopyDir(workspace), inspectCopy(localFeatureCopyDir(workspace), source.featureDir), source);
+		if (copyProblem !== undefined) {
+			problems.push(copyProblem);
 		}
-	} else if (source === undefined && !fs.existsSync(path.join(copy, 'devcontainer-feature.json'))) {
-		problems.push(`${copy}: ${JSON.stringify(localKey)} is referenced but the folder has no devcontainer-feature.json; ${FIX} --feature-path <repo>/devcontainer-feature/src/airlock`);
 	}
 
 	// Safety net: anything generate would still change counts, even if no rule above named it.
-	if (problems.length === 0 && source !== undefined) {
+	if (problems.length === 0) {
 		try {
 			const plan = planDevcontainer({ workspace, policy, feature: source, proxyPort, allowSudo: opts.allowSudo ?? false });
 			if (plan.changed) {
@@ -173,6 +181,29 @@ export function checkDevcontainer(workspace: string, policy: EnforcedPolicy, opt
 		}
 	}
 	return { ok: problems.length === 0, file, problems };
+}
+
+/** One message for a copy that is not in step, naming what differs and the command that fixes it. */
+function describeCopyState(copyDir: string, state: CopyState, source: Extract<FeatureSource, { kind: 'local' }>): string | undefined {
+	const shipped = source.origin === 'shipped';
+	switch (state.kind) {
+		case 'in-step':
+			return undefined;
+		case 'missing':
+			return `${copyDir}: the Feature copy the config references is missing; ${FIX}${shipped ? '' : ` --feature-path ${source.featureDir}`}`;
+		case 'companions':
+			return `${path.join(copyDir, GITATTRIBUTES_FILE)}: missing or changed (it keeps the Feature's scripts at LF line endings); ${FIX}`;
+		case 'unstamped':
+			return state.files.length === 0
+				? `${path.join(copyDir, STAMP_FILE)}: missing (the copy was written by an Airlock from before stamps); ${FIX}`
+				: `${copyDir}: not written by Airlock (no valid ${STAMP_FILE}) and ${listFiles(state.files)} differ from the Feature Airlock ships; to use the shipped Feature delete the folder and run \`airlock generate\`, to keep your own pass --feature-path`;
+		case 'edited':
+			return `${copyDir}: edited after Airlock wrote it (${listFiles(state.files)} differ from ${shipped ? `the Feature Airlock ${airlockVersion()} ships` : source.featureDir}); to restore it delete the folder and run \`airlock generate\`, to keep a Feature of your own keep it in another folder and pass --feature-path`;
+		case 'other-version':
+			return shipped
+				? `${copyDir}: written by Airlock ${state.stamp.airlockVersion}${state.stamp.origin === 'feature-path' ? ' from a --feature-path folder' : ''}; it differs from the Feature this Airlock (${airlockVersion()}) ships (${listFiles(state.files)}); ${FIX}`
+				: `${copyDir}: differs from ${source.featureDir} (${listFiles(state.files)}); ${FIX} --feature-path ${source.featureDir}`;
+	}
 }
 
 function checkFeatureOptions(editor: ConfigEditor, key: string, expected: ReturnType<typeof featureOptions>, at: (node: Node | undefined, message: string) => void): void {

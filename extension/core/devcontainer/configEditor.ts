@@ -159,14 +159,33 @@ export class ConfigEditor {
 		}
 	}
 
-	/** Sets Airlock's variables in `remoteEnv`, leaving every other key alone. */
-	ensureRemoteEnv(env: Readonly<Record<string, string>>): void {
-		if (this.expectType('remoteEnv', 'object', 'an object') === undefined) {
-			this.set(['remoteEnv'], { ...env });
+	/** Sets Airlock's variables in `containerEnv` (or `remoteEnv`), leaving every other key alone. */
+	ensureEnv(key: 'containerEnv' | 'remoteEnv', env: Readonly<Record<string, string>>): void {
+		if (this.expectType(key, 'object', 'an object') === undefined) {
+			this.set([key], { ...env });
 			return;
 		}
 		for (const [name, value] of Object.entries(env)) {
-			this.setIfDifferent(['remoteEnv', name], value);
+			this.setIfDifferent([key, name], value);
+		}
+	}
+
+	/** Removes `names` from the object at `key`, and the object itself when nothing else is left in it. */
+	removeEnv(key: 'containerEnv' | 'remoteEnv', names: readonly string[]): void {
+		const n = this.node([key]);
+		if (n?.type !== 'object') {
+			return;
+		}
+		const present = this.propertyKeys(n).filter((k) => names.includes(k));
+		if (present.length === 0) {
+			return;
+		}
+		if (present.length === this.propertyKeys(n).length) {
+			this.set([key], undefined);
+			return;
+		}
+		for (const name of present) {
+			this.set([key, name], undefined);
 		}
 	}
 

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { featureAllowOption, type EnforcedPolicy, type Mode } from '../enforcedPolicy';
+import { localFeatureKey, type FeatureSource } from './featureSource';
 
-export const PUBLISHED_FEATURE_ID = 'ghcr.io/airlock-dev/features/airlock:0';
+export type { FeatureSource } from './featureSource';
 export const DEFAULT_PROXY_PORT = 3128;
 export const DEFAULT_IMAGE = 'mcr.microsoft.com/devcontainers/base:bookworm';
 /** The non-root user the devcontainers base images ship. */
@@ -11,15 +12,11 @@ export const COMPOSE_OVERRIDE_NAME = 'docker-compose.airlock.yml';
 /** The lifecycle step tools wait for before connecting: the Feature's wait-locked.sh runs in it. */
 export const WAIT_FOR_LOCK = 'postStartCommand';
 
-export type FeatureSource =
-	| { kind: 'published'; id?: string }
-	/** `featureDir`: absolute path of a Feature folder, e.g. `<repo>/devcontainer-feature/src/airlock`. */
-	| { kind: 'local'; featureDir: string };
-
 export interface GenerateOptions {
 	workspace: string;
 	/** The approved policy; nothing else is ever written into the Feature's options. */
 	policy: EnforcedPolicy;
+	/** An explicit choice (--feature-path, --feature-ref, the editor setting); otherwise `decideFeatureSource` decides. */
 	feature?: FeatureSource;
 	proxyPort?: number;
 	allowSudo?: boolean;
@@ -51,10 +48,7 @@ export function featureOptions(policy: EnforcedPolicy, proxyPort: number, allowS
 
 /** The `features` key for the chosen source; local Features must sit in `.devcontainer/`, relative to the config. */
 export function featureKey(source: FeatureSource, kind: 'folder' | 'root'): string {
-	if (source.kind === 'published') {
-		return source.id ?? PUBLISHED_FEATURE_ID;
-	}
-	return kind === 'folder' ? './airlock' : './.devcontainer/airlock';
+	return source.kind === 'published' ? source.ref : localFeatureKey(kind);
 }
 
 /** Every key Airlock considers its own (it keeps one, see plan). */

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { InvalidInputError, lineColumnAt } from '../errors';
 import { composeOverrideText, type ComposeTarget } from './compose';
 import { ConfigEditor } from './configEditor';
+import { inspectCopy, listFiles, STAMP_FILE, writeCopy, type CopyState } from './featureCopy';
+import { airlockVersion, decideFeatureSource, featureRefProblem, localFeatureCopyDir, shippedFeatureDir, type FeatureDecision } from './featureSource';
 import {
 	COMPOSE_OVERRIDE_NAME,
 	DEFAULT_IMAGE,
@@ -11,12 +13,13 @@ import {
 	WAIT_FOR_LOCK,
 	featureKey,
 	featureOptions,
+	isAirlockFeatureKey,
 	protectedPaths,
 	proxyEnv,
 	type FeatureSource,
 	type GenerateOptions,
 } from './desired';
-import { readTextIfExists, replaceDirWithCopy, sameTree, writeFileAtomic } from './files';
+import { readTextIfExists, writeFileAtomic } from './files';
 import { detectFormatting, parseJsoncObject } from './jsonc';
 import { locateDevcontainer } from './locate';
 
@@ -34,27 +37,58 @@ export interface GeneratePlan {
 	readonly after: string;
 	/** True when writing would change anything on disk (config, Compose override or local Feature copy). */
 	readonly changed: boolean;
+	/** Where the Feature comes from, and why (see decideFeatureSource). */
+	readonly feature: FeatureDecision;
 	/** For a local Feature: where its copy goes (`<workspace>/.devcontainer/airlock`). */
 	readonly localFeatureTarget?: string;
-	/** For a local Feature: the copy is missing or differs from the source folder. */
+	/** For a local Feature: the copy is missing, older, or lacks its companions, and is (re)written. */
 	readonly localFeatureStale?: boolean;
+	/** For a local Feature: what the copy is now, compared with the Feature it should hold. */
+	readonly copyState?: CopyState;
 	/** For Compose configs: the override file that mounts `.devcontainer` read-only. */
 	readonly composeOverride?: ComposeOverridePlan;
 }
 
 const NEW_CONFIG_HEADER = [
 	'// Created by Airlock (`airlock generate`). Airlock manages only its Feature entry, the',
-	'// read-only mounts and the proxy variables in remoteEnv; edit everything else freely.',
+	'// read-only mounts and the proxy variables in containerEnv; edit everything else freely.',
 	'{}',
 	'',
 ].join('\n');
 
-export function resolvedSource(opts: { feature?: FeatureSource }): FeatureSource {
-	return opts.feature ?? { kind: 'published' };
+export function localFeatureTargetFor(workspace: string): string {
+	return localFeatureCopyDir(workspace);
 }
 
-export function localFeatureTargetFor(workspace: string): string {
-	return path.join(workspace, '.devcontainer', 'airlock');
+/** The Airlock keys under `features` in a config text (none when it has no `features` object). */
+export function airlockFeatureKeys(file: string, text: string | null): string[] {
+	if (text === null) {
+		return [];
+	}
+	const editor = new ConfigEditor(file, text, detectFormatting(text, undefined));
+	const features = editor.node(['features']);
+	return features?.type === 'object' ? editor.propertyKeys(features).filter(isAirlockFeatureKey) : [];
+}
+
+/** Decides the Feature source for a workspace (see decideFeatureSource), reading its config. */
+export function featureDecisionFor(workspace: string, explicit: FeatureSource | undefined): FeatureDecision {
+	const location = locateDevcontainer(workspace);
+	const text = location.exists ? fs.readFileSync(location.file, 'utf8') : null;
+	const current = { kind: location.kind, keys: airlockFeatureKeys(location.file, text), copyDir: localFeatureCopyDir(workspace) };
+	return decideFeatureSource(current, explicit, explicit === undefined ? shippedFeatureDir() : '');
+}
+
+/** A copy Airlock must not overwrite (edited, or not written by Airlock): the error says the two ways out. */
+function refuseCopy(copyDir: string, state: Extract<CopyState, { kind: 'edited' | 'unstamped' }>): never {
+	const what = state.kind === 'edited' ? `was edited after Airlock wrote it (${listFiles(state.files)} differ)` : `was not written by Airlock (no valid ${STAMP_FILE}; ${listFiles(state.files)} differ from the shipped Feature)`;
+	throw new InvalidInputError([{
+		file: path.join(copyDir, state.kind === 'edited' ? (state.files[0] ?? STAMP_FILE) : STAMP_FILE),
+		line: 1,
+		column: 1,
+		entry: copyDir,
+		message: `the Feature copy ${copyDir} ${what}; Airlock does not overwrite it`,
+		hint: 'to go back to the Feature that ships with Airlock, delete .devcontainer/airlock and run `airlock generate`; to keep a Feature of your own, keep it in another folder and pass --feature-path',
+	}]);
 }
 
 /** A local Feature folder must be absolute and hold a devcontainer-feature.json with id "airlock" (the CLI requires folder name = id). */
@@ -105,14 +139,21 @@ export function composeTargetOf(editor: ConfigEditor, workspace: string, configD
 /** Works out the new devcontainer.json (and companions) without writing anything. */
 export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 	const location = locateDevcontainer(opts.workspace);
-	const source = resolvedSource(opts);
 	const proxyPort = opts.proxyPort ?? DEFAULT_PROXY_PORT;
 	const options = featureOptions(opts.policy, proxyPort, opts.allowSudo ?? false);
+	const before = location.exists ? fs.readFileSync(location.file, 'utf8') : null;
+	const copyDir = localFeatureCopyDir(opts.workspace);
+	const decision = featureDecisionFor(opts.workspace, opts.feature);
+	const source = decision.source;
 	if (source.kind === 'local') {
 		validateLocalFeature(source.featureDir);
+	} else {
+		const problem = featureRefProblem(source.ref, { file: location.file, line: 1, column: 1 });
+		if (problem !== undefined) {
+			throw new InvalidInputError([problem]);
+		}
 	}
 
-	const before = location.exists ? fs.readFileSync(location.file, 'utf8') : null;
 	const initial = before ?? NEW_CONFIG_HEADER;
 	const formatting = detectFormatting(initial, before === null ? undefined : parseJsoncObject(location.file, initial));
 	const editor = new ConfigEditor(location.file, initial, formatting);
@@ -135,10 +176,16 @@ export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 		editor.ensureMounts(paths);
 	}
 
-	editor.ensureRemoteEnv(proxyEnv(proxyPort));
-	// Never let the devcontainer CLI rewrite the remote user's uid to the host user's: on a host
-	// that runs as root that makes the agent uid 0, and a root agent can undo the firewall.
-	editor.setIfDifferent(['updateRemoteUserUID'], false);
+	// Container-level, so every process has them: the editor's, `docker exec`, login shells,
+	// services. The devcontainer CLI writes containerEnv after every Feature's install step, so
+	// the proxy (not running during the build) never breaks an install.
+	editor.ensureEnv('containerEnv', proxyEnv(proxyPort));
+	// Earlier Airlock versions put them in remoteEnv, which overrides containerEnv for the
+	// editor's processes: one place only.
+	editor.removeEnv('remoteEnv', Object.keys(proxyEnv(proxyPort)));
+	// The remote user's uid is left to the tools (updateRemoteUserUID), so the workspace stays
+	// writable when the host user's uid differs from the image user's. A remote user that ends up
+	// as uid 0 is never reported locked: the Feature checks that on every start.
 	// Editors and the devcontainer CLI connect (open terminals, start extensions and agents) only
 	// once the Feature's postStartCommand has seen the lock, on every start and restart. A
 	// `waitFor` the user chose stays as it is.
@@ -147,20 +194,25 @@ export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 	}
 
 	const after = editor.text;
-	let localFeatureTarget: string | undefined;
-	let localFeatureStale: boolean | undefined;
+	let local: { localFeatureTarget: string; localFeatureStale: boolean; copyState: CopyState } | undefined;
 	if (source.kind === 'local') {
-		localFeatureTarget = localFeatureTargetFor(opts.workspace);
-		localFeatureStale = path.resolve(source.featureDir) !== localFeatureTarget && !sameTree(source.featureDir, localFeatureTarget);
+		const copyState = inspectCopy(copyDir, source.featureDir);
+		if (copyState.kind === 'edited' || (copyState.kind === 'unstamped' && copyState.files.length > 0)) {
+			refuseCopy(copyDir, copyState);
+		}
+		// An unstamped copy identical to the source (written by an Airlock from before stamps) is
+		// adopted: rewritten with its stamp.
+		local = { localFeatureTarget: copyDir, localFeatureStale: copyState.kind !== 'in-step', copyState };
 	}
-	const changed = after !== before || localFeatureStale === true || (composeOverride !== undefined && composeOverride.after !== composeOverride.before);
+	const changed = after !== before || local?.localFeatureStale === true || (composeOverride !== undefined && composeOverride.after !== composeOverride.before);
 	return {
 		file: location.file,
 		kind: location.kind,
 		before,
 		after,
 		changed,
-		...(localFeatureTarget === undefined ? {} : { localFeatureTarget, localFeatureStale }),
+		feature: decision,
+		...(local ?? {}),
 		...(composeOverride === undefined ? {} : { composeOverride }),
 	};
 }
@@ -177,10 +229,11 @@ export function writeDevcontainer(plan: GeneratePlan, opts: GenerateOptions): vo
 	}
 	parseJsoncObject(plan.file, plan.after);
 	fs.mkdirSync(path.join(opts.workspace, '.devcontainer'), { recursive: true });
-	const source = resolvedSource(opts);
+	const source = plan.feature.source;
 	if (source.kind === 'local' && plan.localFeatureTarget !== undefined && plan.localFeatureStale === true) {
 		validateLocalFeature(source.featureDir);
-		replaceDirWithCopy(source.featureDir, plan.localFeatureTarget);
+		// writeCopy stages the files before the swap, so the source may be the copy itself.
+		writeCopy(source.featureDir, plan.localFeatureTarget, { airlockVersion: airlockVersion(), origin: source.origin });
 	}
 	if (plan.composeOverride !== undefined && plan.composeOverride.after !== plan.composeOverride.before) {
 		writeFileAtomic(plan.composeOverride.file, plan.composeOverride.after);

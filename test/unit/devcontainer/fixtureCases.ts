@@ -26,8 +26,10 @@ export const APPROVED: EnforcedPolicy = {
 
 /** Optional per-case settings in `<case>/case.json`. */
 interface CaseSettings {
-	feature?: 'local';
+	/** `local`: --feature-path featureDir; `published`: --feature-ref ref; absent: the shipped Feature. */
+	feature?: 'local' | 'published';
 	featureDir?: string;
+	ref?: string;
 	mode?: Mode;
 	proxyPort?: number;
 	allowSudo?: boolean;
@@ -56,7 +58,8 @@ export function prepareCase(name: string): { workspace: string; options: Generat
 	const options: GenerateOptions = {
 		workspace,
 		policy,
-		...(settings.feature === 'local' ? { feature: { kind: 'local' as const, featureDir: path.resolve(caseDir, settings.featureDir ?? '') } } : {}),
+		...(settings.feature === 'local' ? { feature: { kind: 'local' as const, featureDir: path.resolve(caseDir, settings.featureDir ?? ''), origin: 'feature-path' as const } } : {}),
+		...(settings.feature === 'published' ? { feature: { kind: 'published' as const, ref: settings.ref ?? '' } } : {}),
 		...(settings.proxyPort === undefined ? {} : { proxyPort: settings.proxyPort }),
 		...(settings.allowSudo === undefined ? {} : { allowSudo: settings.allowSudo }),
 	};

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkDevcontainer, planDevcontainer, writeDevcontainer, locateDevcontainer, PUBLISHED_FEATURE_ID } from '../../../extension/core/devcontainer';
+import { checkDevcontainer, featureContentHash, inspectCopy, planDevcontainer, writeDevcontainer, locateDevcontainer } from '../../../extension/core/devcontainer';
 import { InvalidInputError } from '../../../extension/core/errors';
 import { APPROVED, caseNames, prepareCase, tempDir } from './fixtureCases';
 
@@ -58,10 +58,13 @@ describe('devcontainer generation: golden fixtures', () => {
 				} else {
 					assert.equal(plan.composeOverride, undefined);
 				}
-				if (options.feature?.kind === 'local') {
+				const source = plan.feature.source;
+				if (source.kind === 'local') {
 					const copy = path.join(workspace, '.devcontainer', 'airlock');
 					assert.equal(plan.localFeatureTarget, copy);
-					assert.deepEqual(treeState(copy), treeState(options.feature.featureDir));
+					assert.equal(featureContentHash(copy), featureContentHash(source.featureDir));
+					assert.equal(inspectCopy(copy, source.featureDir).kind, 'in-step');
+					assert.equal(source.origin, options.feature === undefined ? 'shipped' : 'feature-path');
 					assert.ok((fs.statSync(path.join(copy, 'install.sh')).mode & 0o111) !== 0, 'install.sh stays executable');
 				} else {
 					assert.equal(fs.existsSync(path.join(workspace, '.devcontainer', 'airlock')), false);
@@ -180,7 +183,7 @@ describe('devcontainer generation: what it refuses', () => {
 		const options = { workspace: ws, policy: APPROVED };
 		writeDevcontainer(planDevcontainer(options), options);
 		assert.equal(read(path.join(ws, '.devcontainer.json')), '{ "image": "b" }\n');
-		assert.match(read(location.file), new RegExp(PUBLISHED_FEATURE_ID.replace(/[./:]/g, '\\$&')));
+		assert.match(read(location.file), /"\.\/airlock": \{/);
 	});
 
 	it('names the entry and position when "features" is not an object', () => {
@@ -201,7 +204,7 @@ describe('devcontainer generation: what it refuses', () => {
 
 	it('rejects a local Feature folder whose id is not airlock', () => {
 		const ws = workspaceWith({ 'feat/devcontainer-feature.json': '{\n  "id": "other",\n  "version": "1.0.0"\n}\n' });
-		const err = invalidInput(() => planDevcontainer({ workspace: ws, policy: APPROVED, feature: { kind: 'local', featureDir: path.join(ws, 'feat') } }));
+		const err = invalidInput(() => planDevcontainer({ workspace: ws, policy: APPROVED, feature: { kind: 'local', featureDir: path.join(ws, 'feat'), origin: 'feature-path' } }));
 		assert.equal(err.problems[0].line, 2);
 		assert.match(err.message, /Feature id is "other", expected "airlock"/);
 		assert.equal(fs.existsSync(path.join(ws, '.devcontainer')), false);
@@ -212,6 +215,6 @@ describe('devcontainer generation: what it refuses', () => {
 		const plan = planDevcontainer({ workspace: ws, policy: { mode: 'audit', rules: [{ host: 'api.example.com' }] } });
 		assert.match(plan.after, /"allow": "api\.example\.com"/);
 		assert.doesNotMatch(plan.after, /unapproved/);
-		assert.doesNotMatch(plan.after, /containerEnv|build/);
+		assert.doesNotMatch(plan.after, /"build"|remoteEnv/);
 	});
 });
