@@ -4,7 +4,7 @@ import { readApproval, readApprovedPolicy, recordApproval } from '../core/approv
 import { resolvePlan } from '../core/plan';
 import { COMMAND } from '../core/views/commandIds';
 import { devContainerLabel } from '../docker/displayName';
-import { ApplyRejectedError } from '../docker/errors';
+import { ApplyRejectedError, EngineUnreachableError } from '../docker/errors';
 import { enforceApproved, lockInContainer } from '../docker/lock';
 import { devContainersAvailable } from './devContainers';
 import { regenerateDevcontainer } from './devcontainerSync';
@@ -87,6 +87,18 @@ export async function reportApply(session: AirlockSession, result: ApplyResult, 
 			session.output,
 		);
 		return 'approved-no-container';
+	}
+	if (result.error instanceof EngineUnreachableError) {
+		// Not a rejected policy: nobody could be asked. Say that, not "fix the entry".
+		void showErrorWithSteps(
+			`Airlock: approved, but the Docker engine does not answer (${result.error.endpoint}), so no running container could be updated. A container that starts later gets the approved plan. Start the engine, then retry.`,
+			[
+				{ label: 'Retry Apply', run: () => applyApprovedWithProgress(session) },
+				{ label: 'Show Log', run: () => session.output.show(true) },
+			],
+			session.output,
+		);
+		return 'apply-failed';
 	}
 	const where = result.container ? `the container ${result.container}` : 'the container';
 	const why = result.error instanceof ApplyRejectedError ? result.error.containerMessage : describeError(result.error).message;

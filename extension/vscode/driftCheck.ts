@@ -127,12 +127,12 @@ export class DriftCheck {
 				[{ label: 'Apply Approved Policy', run: () => applyApprovedWithProgress(this.session) }, { label: 'Show Log', run: () => this.session.output.show(true) }],
 			);
 		}
-		if (report.policyDiff.length > 0) {
+		if (report.policyDiff.length > 0 && JSON.stringify(report.policyDiff) !== this.session.dismissedPolicyDiff) {
 			await showWarningWithSteps(
 				`Airlock: the policy differs from what you approved (${report.policyDiff.length} change${report.policyDiff.length === 1 ? '' : 's'}). Nothing new is enforced until you approve.`,
 				[review, { label: 'Show Diff', run: () => this.session.output.show(true) }],
 			);
-		} else if (report.devcontainer.length > 0) {
+		} else if (report.policyDiff.length === 0 && report.devcontainer.length > 0) {
 			const workspace = this.session.hostPath ?? '';
 			await showWarningWithSteps(`Airlock: devcontainer.json differs from the approved plan: ${report.devcontainer[0]}`, [
 				{ label: 'Regenerate devcontainer.json', run: () => this.regenerate(workspace) },

@@ -53,6 +53,8 @@ export class AirlockSession implements vscode.Disposable {
 	 * check then logs the container's old policy but raises no second warning about it.
 	 */
 	applyFailurePending = false;
+	/** The unapproved policy changes the person rejected but chose to keep editing: no drift toast for exactly these. */
+	dismissedPolicyDiff: string | undefined;
 	/** Problems in the policy files, as diagnostics (host and container windows with a folder). */
 	diagnostics: PolicyDiagnostics | undefined;
 	private readonly approvalDone = new vscode.EventEmitter<void>();

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { parseCanonicalText } from '../../extension/core/enforcedPolicy';
-import { planDevcontainer } from '../../extension/core/devcontainer';
+import { planDevcontainer, writeDevcontainer } from '../../extension/core/devcontainer';
 import { devcontainerPreview, explainConfigChanges } from '../../extension/core/views/devcontainerChanges';
 import { makeTempWorkspace, type TempWorkspace } from './helpers/tempWorkspace';
 
@@ -18,7 +18,7 @@ describe('views: what Approve writes to devcontainer.json, each change with why'
 		const plan = planDevcontainer({ workspace: ws.dir, policy: POLICY });
 		const changes = explainConfigChanges(plan.before, plan.after);
 		const paths = changes.map((c) => c.path);
-		for (const expected of ['updateRemoteUserUID', 'waitFor', 'remoteEnv.HTTP_PROXY', 'remoteEnv.NO_PROXY']) {
+		for (const expected of ['waitFor', 'containerEnv.HTTP_PROXY', 'containerEnv.NO_PROXY']) {
 			assert.ok(paths.includes(expected), `${expected} missing from ${paths.join(', ')}`);
 		}
 		assert.ok(paths.some((p) => p.startsWith('features[')), paths.join(', '));
@@ -30,7 +30,7 @@ describe('views: what Approve writes to devcontainer.json, each change with why'
 			assert.equal(c.side, 'new');
 			assert.ok(c.line !== undefined && plan.after.split('\n')[c.line - 1].length > 0, JSON.stringify(c));
 		}
-		assert.match(changes.find((c) => c.path === 'updateRemoteUserUID')?.why ?? '', /uid 0/);
+		assert.match(changes.find((c) => c.path === 'containerEnv.HTTPS_PROXY')?.why ?? '', /proxy, the only way out/);
 		assert.match(changes.find((c) => c.path.startsWith('mounts['))?.why ?? '', /read-only/);
 		assert.match(changes.find((c) => c.path.startsWith('features['))?.what ?? '', /2 allowed hosts, mode enforce/);
 	});
@@ -57,8 +57,10 @@ describe('views: what Approve writes to devcontainer.json, each change with why'
 		assert.equal(preview.files[0].file, '.devcontainer/devcontainer.json');
 		assert.equal(preview.files[0].action, 'create');
 		assert.ok(preview.files[0].hunks[0].lines.every((l) => l.kind === 'added'));
-		assert.match(preview.summary, /^Approve writes \.devcontainer\/devcontainer\.json: \d+ changes, each shown below with why\.$/);
-		ws.write('.devcontainer/devcontainer.json', plan.after);
+		assert.match(preview.summary, /^Approve writes \.devcontainer\/devcontainer\.json and \.devcontainer\/airlock\/: \d+ changes, each shown below with why\.$/);
+		// The Feature's copy is a file change of its own, with why.
+		assert.deepEqual(preview.files.map((f) => [f.file, f.action]), [['.devcontainer/devcontainer.json', 'create'], ['.devcontainer/airlock/', 'copy']]);
+		writeDevcontainer(plan, { workspace: ws.dir, policy: POLICY });
 		const again = devcontainerPreview(ws.dir, planDevcontainer({ workspace: ws.dir, policy: POLICY }));
 		assert.deepEqual(again.files, []);
 		assert.match(again.summary, /already carries this plan/);
