@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFileAtomic, readFileIfExists } from './atomicFile';
 import { airlockConfigDir, type Plan, type PlanEntry } from './plan';
+import { writeApprovalLock } from './approvalLock';
 import { canonicalText, parseCanonicalText, planHashOf, policyHash, type EnforcedPolicy, type Mode } from './enforcedPolicy';
 
 /**
@@ -142,8 +143,10 @@ export function readApprovedPolicy(workspace: string, env: NodeJS.ProcessEnv = p
 }
 
 /**
- * Records that `approvedBy` approved `plan`. Entries approved before keep their original
- * approver and time; new or changed entries are attributed to this approval.
+ * Records that `approvedBy` approved `plan`: on the host (the record enforcement reads) and as
+ * `.devcontainer/airlock.lock` in the workspace (the committed copy `airlock check` reads in CI).
+ * Entries approved before keep their original approver and time; new or changed entries are
+ * attributed to this approval.
  */
 export function recordApproval(workspace: string, plan: Plan, who: { approvedBy?: string; note?: string; now?: Date } = {}, env: NodeJS.ProcessEnv = process.env): ApprovalRecord {
 	const previous = safeReadApproval(workspace, env);
@@ -172,6 +175,8 @@ export function recordApproval(workspace: string, plan: Plan, who: { approvedBy?
 		plan: { mode: plan.mode, hash: plan.hash, entries, notes: [...plan.notes] },
 	};
 	writeFileAtomic(approvalFile(workspace, env), JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
+	// The committed record (for review and for `airlock check` in CI); enforcement never reads it.
+	writeApprovalLock(workspace, record);
 	return record;
 }
 

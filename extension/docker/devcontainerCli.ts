@@ -95,3 +95,50 @@ export function runDevcontainerUp(workspace: string, options: { env?: NodeJS.Pro
 		child.on('close', (exitCode) => resolve({ exitCode, result: parseDevcontainerUpOutput(stdout), log: (log + stdout).slice(-LOG_LIMIT) }));
 	});
 }
+
+export type FeatureRefResolution = { readonly ok: true; readonly digest: string | undefined } | { readonly ok: false; readonly why: string };
+
+const RESOLVE_TIMEOUT_MS = 60_000;
+
+/**
+ * Asks the registry for a published Feature's manifest with the devcontainer CLI itself
+ * (`devcontainer features info manifest REF`), so the answer is exactly what `devcontainer up`
+ * will get: the same registry rules, the same credentials (docker's config), localhost over HTTP.
+ */
+export function resolveFeatureRef(ref: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<FeatureRefResolution> {
+	const args = [devcontainerCliPath(), 'features', 'info', 'manifest', ref, '--output-format', 'json'];
+	return new Promise((resolve) => {
+		const child = spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		const timer = setTimeout(() => child.kill('SIGKILL'), RESOLVE_TIMEOUT_MS);
+		child.stdout.on('data', (chunk: Buffer) => {
+			stdout += chunk.toString('utf8');
+		});
+		child.stderr.on('data', (chunk: Buffer) => {
+			stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
+		});
+		child.on('error', (err) => {
+			clearTimeout(timer);
+			resolve({ ok: false, why: err.message });
+		});
+		child.on('close', (code, signal) => {
+			clearTimeout(timer);
+			let manifest: { manifest?: { layers?: unknown[] }; canonicalId?: string } | undefined;
+			try {
+				manifest = JSON.parse(stdout) as typeof manifest;
+			} catch {
+				manifest = undefined;
+			}
+			const layers = manifest?.manifest?.layers;
+			if (code === 0 && Array.isArray(layers) && layers.length > 0) {
+				const digest = /@(sha256:[0-9a-f]{64})$/.exec(manifest?.canonicalId ?? '')?.[1];
+				resolve({ ok: true, digest });
+				return;
+			}
+			const lines = (stderr + stdout).split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).filter(Boolean);
+			const why = signal ? `no answer within ${RESOLVE_TIMEOUT_MS / 1000} s` : (lines.filter((l) => /error|fail|not found|denied|ENOTFOUND|ECONNREFUSED|unauthorized/i.test(l)).slice(-2).join('; ') || lines.slice(-1)[0] || `exit ${code}`);
+			resolve({ ok: false, why });
+		});
+	});
+}

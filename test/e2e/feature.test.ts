@@ -135,6 +135,33 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 		assert.equal(line.status, 200);
 	});
 
+	it('sends every process through the proxy: a bare docker exec, a login shell, su -, and apt with no variables at all', async () => {
+		const id = await ws.containerId();
+		const curl = (url: string): string => `curl -sS -k --connect-timeout 5 --max-time 8 -o /dev/null -w '%{http_code} %{http_connect}' ${url}; echo " exit=$?"`;
+		// docker exec with no -e and no devcontainer CLI: what an agent runner, a user's shell or cron gets.
+		const bare = await docker(['exec', '-u', 'dev', id, 'sh', '-c', curl(`https://${ALLOWED}/index.html`)]);
+		assert.match(bare.stdout, /^200 200 exit=0$/m, `allowed host through the proxy from a bare docker exec: ${bare.stdout}${bare.stderr}`);
+		const bareDenied = await docker(['exec', '-u', 'dev', id, 'sh', '-c', curl(`https://${DENIED}/index.html`)]);
+		assert.match(bareDenied.stdout, /^000 403 exit=56$/m, `a denied host gets the proxy's 403, not a dead network: ${bareDenied.stdout}${bareDenied.stderr}`);
+		const login = await docker(['exec', '-u', 'dev', id, 'bash', '-lc', curl(`https://${ALLOWED}/index.html`)]);
+		assert.match(login.stdout, /^200 200 exit=0$/m, `login shell: ${login.stdout}${login.stderr}`);
+		// `su -` starts from a clean environment; PAM reads the proxy from /etc/environment.
+		const su = await docker(['exec', '-u', 'root', id, 'su', '-', 'dev', '-c', `env | grep -c '^https_proxy=http://127.0.0.1:3128$'; ${curl(`https://${ALLOWED}/index.html`)}`]);
+		assert.match(su.stdout, /^1\n200 200 exit=0$/m, `su - dev: ${su.stdout}${su.stderr}`);
+		// apt has its own proxy setting: with no variables at all its request still goes through the
+		// proxy (root's direct egress is closed, so a request that arrives came through it).
+		const before = (await accessLog(ws)).length;
+		const aptProbe = await docker(['exec', '-u', 'root', id, 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'sh', '-c',
+			`mkdir -p /tmp/airlock-probe-lists/partial; echo 'deb [trusted=yes] http://${ALLOWED}/apt-probe bookworm main' > /tmp/airlock-probe.list; apt-get -o Acquire::Retries=0 -o Dir::Etc::sourcelist=/tmp/airlock-probe.list -o Dir::Etc::sourceparts=/nonexistent -o Dir::State::Lists=/tmp/airlock-probe-lists update 2>&1; true`], { timeoutMs: 60_000 });
+		const aptLines = (await accessLog(ws)).slice(before).filter((l) => l.host === ALLOWED && l.method === 'GET');
+		assert.ok(aptLines.length > 0, `apt's request reached the proxy: ${aptProbe.stdout}`);
+		assert.equal(aptLines[0].verdict, 'allow');
+		// sudo keeps the variables (where the image keeps sudo at all).
+		const sudoers = await ws.rootExec(['sh', '-c', 'cat /etc/sudoers.d/airlock-proxy && visudo -cf /etc/sudoers.d/airlock-proxy']);
+		assert.match(sudoers.stdout, /env_keep \+= "HTTP_PROXY HTTPS_PROXY http_proxy https_proxy NO_PROXY no_proxy"/);
+		assert.equal(sudoers.code, 0, sudoers.stderr);
+	});
+
 	it('refuses direct TCP over IPv4 and IPv6 at once when the proxy variables are removed', async () => {
 		await control();
 		assertRefused(await direct(ws, `http://${web.ipv4}/index.html`));
@@ -526,4 +553,44 @@ describe('Airlock Feature: fail-closed egress lockdown, end to end', function ()
 		});
 	});
 
+	// Last (nested describes run after the plain cases): it changes the remote user's uid, and restores it.
+	describe('a remote user remapped to uid 0', () => {
+		async function waitForProxy(): Promise<boolean> {
+			for (let attempt = 0; attempt < 30; attempt++) {
+				if ((await viaProxy(ws, `https://${ALLOWED}/index.html`)).exit === 0) {
+					return true;
+				}
+			}
+			return false;
+		}
+
+		it('is never called locked: egress stays closed and the status says why', async () => {
+			const id = await ws.containerId();
+			await control();
+			const remap = await ws.rootExec(['usermod', '-o', '-u', '0', 'dev']);
+			assert.equal(remap.code, 0, remap.stderr);
+			try {
+				const restart = await docker(['restart', '-t', '2', id], { timeoutMs: 120_000 });
+				assert.equal(restart.code, 0, restart.stderr);
+				let s = await status().catch(() => undefined);
+				for (let attempt = 0; attempt < 50 && (s === undefined || /locking|no lock has been applied|entrypoint has not/.test(s.reason ?? '')); attempt++) {
+					await new Promise((r) => setTimeout(r, 200));
+					s = await status().catch(() => undefined);
+				}
+				assert.equal(s?.state, 'not-locked', JSON.stringify(s));
+				assert.match(s?.reason ?? '', /remote user "dev" has uid 0 \(root\) and could undo the firewall; egress stays closed/);
+				// Closed, and closed fast: the proxy's egress was never opened.
+				const out = await docker(['exec', '-u', 'root', id, 'sh', '-c', `curl -sS --noproxy '*' --connect-timeout 5 --max-time 8 http://${web.ipv4}/; echo "exit=$?"`]);
+				assert.match(out.stdout, /exit=7/, out.stdout + out.stderr);
+			} finally {
+				// usermod refuses while "dev" (now uid 0) owns running processes: edit passwd directly.
+				const restore = await ws.rootExec(['sh', '-c', "sed -i 's/^dev:x:0:/dev:x:1000:/' /etc/passwd && chown -R 1000 /home/dev && id -u dev"]);
+				assert.equal(restore.stdout.trim(), '1000', restore.stderr);
+				await docker(['restart', '-t', '2', id], { timeoutMs: 120_000 });
+				await waitForProxy();
+			}
+			assert.equal((await status()).state, 'locked', 'locked again once the uid is back');
+			await control();
+		});
+	});
 });

@@ -104,6 +104,76 @@ describe('airlock CLI (in-process)', () => {
 		assert.doesNotMatch(generated, /sneaky/);
 	});
 
+	it('approve writes .devcontainer/airlock.lock; check in a CI-like run (a fresh clone elsewhere, empty config home) reads it', async () => {
+		ws.write('.devcontainer/airlock.yaml', 'version: 1\nbaseline: false\nallow:\n  - a.example.com\n  - { host: g.example.com, ports: [22], reason: "git over ssh" }\n');
+		ws.write('.devcontainer/devcontainer.json', '{ "image": "x", "remoteUser": "dev" }\n');
+		// A personal host in the approver's user layer: approved, recorded, never in airlock.yaml.
+		fs.mkdirSync(path.join(ws.env.XDG_CONFIG_HOME as string, 'airlock'), { recursive: true });
+		fs.writeFileSync(path.join(ws.env.XDG_CONFIG_HOME as string, 'airlock', 'airlock.yaml'), 'version: 1\nallow: [mine.example.org]\n');
+		assert.equal((await airlock(ws, ['approve', '--yes'])).code, 0);
+		const lock = JSON.parse(ws.read('.devcontainer/airlock.lock')) as { planHash: string; entries: { host: string; why: string; approvedBy: string }[]; policy: string[] };
+		assert.deepEqual(lock.entries.map((e) => [e.host, e.approvedBy]), [['a.example.com', 'tester@test'], ['g.example.com', 'tester@test'], ['mine.example.org', 'tester@test']]);
+		assert.equal(lock.entries[1].why, 'git over ssh');
+		assert.deepEqual(lock.policy, ['airlock-policy 1', 'mode enforce', 'allow a.example.com', 'allow g.example.com:22', 'allow mine.example.org']);
+		assert.equal((await airlock(ws, ['generate'])).code, 0);
+		let run = await airlock(ws, ['check']);
+		assert.equal(run.code, 0, run.stderr);
+
+		// The CI run: the same files at another path, a config home with nothing in it.
+		const ci = makeTempWorkspace();
+		try {
+			fs.cpSync(path.join(ws.dir, '.devcontainer'), path.join(ci.dir, '.devcontainer'), { recursive: true });
+			run = await airlock(ci, ['check']);
+			assert.equal(run.code, 0, run.stderr);
+			assert.match(run.stdout, /recorded in \.devcontainer\/airlock\.lock, approved by tester@test/);
+
+			// An unapproved host in airlock.yaml: exit 1 at its line, with what to run.
+			ci.write('.devcontainer/airlock.yaml', ci.read('.devcontainer/airlock.yaml') + '  - sneaky.example.net\n');
+			run = await airlock(ci, ['check']);
+			assert.equal(run.code, 1);
+			assert.match(run.stderr, new RegExp(`${ci.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.devcontainer/airlock\\.yaml:6:5: error: sneaky\\.example\\.net \\(from project\\) is not in the approved plan recorded in \\.devcontainer/airlock\\.lock`));
+			assert.match(run.stderr, /airlock approve/);
+			fs.copyFileSync(path.join(ws.dir, '.devcontainer/airlock.yaml'), path.join(ci.dir, '.devcontainer/airlock.yaml'));
+
+			// devcontainer.json carrying a host the lock does not have.
+			const dc = ci.read('.devcontainer/devcontainer.json');
+			ci.write('.devcontainer/devcontainer.json', dc.replace('"allow": "a.example.com', '"allow": "a.example.com,sneaky.example.net'));
+			run = await airlock(ci, ['check']);
+			assert.equal(run.code, 1);
+			assert.match(run.stderr, /allow has 1 host the approved plan does not: sneaky\.example\.net/);
+			ci.write('.devcontainer/devcontainer.json', dc);
+
+			// A lock edited by hand (a host slipped in): its hashes no longer match its policy.
+			const lockText = ci.read('.devcontainer/airlock.lock');
+			ci.write('.devcontainer/airlock.lock', lockText.replace('"allow a.example.com",', '"allow a.example.com",\n    "allow sneaky.example.net",'));
+			run = await airlock(ci, ['check']);
+			assert.equal(run.code, 1);
+			assert.match(run.stderr, /airlock\.lock:\d+:\d+: error: its hashes do not match its own policy and terms \(edited by hand\?\)/);
+
+			// No record at all.
+			fs.rmSync(path.join(ci.dir, '.devcontainer/airlock.lock'));
+			run = await airlock(ci, ['check']);
+			assert.equal(run.code, 1);
+			assert.match(run.stderr, /nothing is approved on this machine and the repository has no \.devcontainer\/airlock\.lock/);
+		} finally {
+			ci.cleanup();
+		}
+	});
+
+	it('check on the approving machine wants the lock in step with its approval; generate writes a missing one', async () => {
+		ws.write('.devcontainer/airlock.yaml', 'version: 1\nbaseline: false\nallow: [a.example.com]\n');
+		ws.write('.devcontainer/devcontainer.json', '{ "image": "x", "remoteUser": "dev" }\n');
+		assert.equal((await airlock(ws, ['approve', '--yes'])).code, 0);
+		assert.equal((await airlock(ws, ['generate'])).code, 0);
+		fs.rmSync(path.join(ws.dir, '.devcontainer/airlock.lock'));
+		let run = await airlock(ws, ['check']);
+		assert.equal(run.code, 1);
+		assert.match(run.stderr, /airlock\.lock: missing; .*Run `airlock generate`/);
+		run = await airlock(ws, ['generate']);
+		assert.match(run.stdout, /Wrote .*airlock\.lock from this machine's approval/);
+		assert.equal((await airlock(ws, ['check'])).code, 0);
+	});
+
 	it('generate without an approval says what to do and exits 1', async () => {
 		ws.write('.devcontainer/airlock.yaml', 'version: 1\nallow: [a.example.com]\n');
 		const run = await airlock(ws, ['generate']);

@@ -166,6 +166,38 @@ parse_errors=$(squid -k parse -f "$AIRLOCK_SQUID_DIR/squid.conf" 2>&1 | grep -E 
 chown -R root:root "$AIRLOCK_ETC"
 chmod -R go-w "$AIRLOCK_ETC"
 
+# ---- the proxy for every process ----------------------------------------------------------
+# devcontainer.json's containerEnv gives the proxy variables to every process Docker starts
+# (`docker exec`, the editor, lifecycle commands). Sessions that build their environment anew
+# read it from here: PAM's pam_env (`su -`, cron, login) reads /etc/environment, and sudo keeps
+# the variables instead of dropping them. apt's own setting is written by `airlock-ctl lock`
+# at run time: at build time the proxy is not running and Features installed after this one
+# still need apt.
+
+proxy_url="http://127.0.0.1:$PROXYPORT"
+no_proxy_value='localhost,127.0.0.1,::1'
+touch /etc/environment
+sed -i '/^# airlock-proxy begin$/,/^# airlock-proxy end$/d' /etc/environment
+cat >>/etc/environment <<ENV
+# airlock-proxy begin
+HTTP_PROXY=$proxy_url
+HTTPS_PROXY=$proxy_url
+http_proxy=$proxy_url
+https_proxy=$proxy_url
+NO_PROXY=$no_proxy_value
+no_proxy=$no_proxy_value
+# airlock-proxy end
+ENV
+if [ -d /etc/sudoers.d ]; then
+	printf '%s\n' '# Airlock: commands run with sudo go through the proxy too.' \
+		'Defaults env_keep += "HTTP_PROXY HTTPS_PROXY http_proxy https_proxy NO_PROXY no_proxy"' >/etc/sudoers.d/airlock-proxy
+	chmod 0440 /etc/sudoers.d/airlock-proxy
+	if command -v visudo >/dev/null 2>&1 && ! visudo -cf /etc/sudoers.d/airlock-proxy >/dev/null; then
+		rm -f /etc/sudoers.d/airlock-proxy
+		fail "sudo rejected /etc/sudoers.d/airlock-proxy"
+	fi
+fi
+
 # ---- SSH through the proxy (effective once an ssh client is installed) ---------------------
 
 install -d -m 0755 /etc/ssh/ssh_config.d

@@ -3,6 +3,7 @@ import type { Command } from '../command';
 import { EXIT_CHECK_FAILED, EXIT_OK } from '../command';
 import { diffPlans, resolvePlan } from '../../core/plan';
 import { approvalFile, readApproval, recordApproval } from '../../core/approvals';
+import { approvalLockFile } from '../../core/approvalLock';
 import { formatDiff } from '../format';
 
 export const approveCommand: Command = {
@@ -35,8 +36,8 @@ export const approveCommand: Command = {
 		}
 		const note = typeof ctx.values.note === 'string' ? ctx.values.note : undefined;
 		const record = recordApproval(ctx.workspace, plan, { ...(note ? { note } : {}) }, ctx.env);
-		ctx.stdout.write(`Approved ${record.planHash} as ${record.approvedBy}; recorded in ${approvalFile(ctx.workspace, ctx.env)}.\n`);
-		ctx.stdout.write('Next: `airlock generate` to write devcontainer.json (or `airlock up` to start the locked container).\n');
+		ctx.stdout.write(`Approved ${record.planHash} as ${record.approvedBy}; recorded in ${approvalFile(ctx.workspace, ctx.env)} (what enforcement reads) and ${approvalLockFile(ctx.workspace)} (commit it: \`airlock check\` in CI reads it).\n`);
+		ctx.stdout.write('Next: `airlock up` to start the locked container, or `airlock apply` to apply it to the running one (`airlock generate` writes devcontainer.json only).\n');
 		return EXIT_OK;
 	},
 };

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Command } from '../command';
 import { CliError, EXIT_CHECK_FAILED, EXIT_OK } from '../command';
 import { readApprovedPolicy } from '../../core/approvals';
+import { syncApprovalLock } from '../../core/approvalLock';
 import { resolvePlan } from '../../core/plan';
 import { featureRefProblem, planDevcontainer, writeDevcontainer, type GenerateOptions } from '../../core/devcontainer';
 import { InvalidInputError } from '../../core/errors';
@@ -44,6 +45,17 @@ export function generateOptionsFrom(values: Record<string, unknown>, workspace: 
 	};
 }
 
+/** One line about `.devcontainer/airlock.lock` after syncApprovalLock, or undefined when there is nothing to say. */
+export function lockSyncMessage(sync: ReturnType<typeof syncApprovalLock>): string | undefined {
+	if (sync.state === 'written') {
+		return `Wrote ${sync.file} from this machine's approval (commit it: \`airlock check\` in CI reads it).`;
+	}
+	if (sync.state === 'other-approval' && sync.other) {
+		return `Note: ${sync.file} records another approval (${sync.other.planHash} by ${sync.other.approvedBy} at ${sync.other.approvedAt}); it was left as it is. Review with \`airlock plan\` and run \`airlock approve\` to replace it.`;
+	}
+	return undefined;
+}
+
 /** The approved policy, or a CliError that says how to get one. */
 export function requireApprovedPolicy(workspace: string, env: NodeJS.ProcessEnv) {
 	const approved = readApprovedPolicy(workspace, env);
@@ -70,6 +82,10 @@ export const generateCommand: Command = {
 			}
 		} else {
 			ctx.stdout.write(`${plan.file} is already in step with the approved plan ${approved.planHash}.\n`);
+		}
+		const lockNote = lockSyncMessage(syncApprovalLock(ctx.workspace, approved.record));
+		if (lockNote) {
+			ctx.stdout.write(lockNote + '\n');
 		}
 		const current = resolvePlan(ctx.workspace, ctx.env);
 		if (current.hash !== approved.planHash) {

@@ -5,6 +5,7 @@ import { approveCommand } from './approve';
 import { generateCommand } from './generate';
 import { checkCommand } from './check';
 import { upCommand } from './up';
+import { applyCommand } from './apply';
 import { statusCommand } from './status';
 import { verifyCommand } from './verify';
 import { logsCommand } from './logs';
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
 	generateCommand,
 	checkCommand,
 	upCommand,
+	applyCommand,
 	statusCommand,
 	verifyCommand,
 	logsCommand,

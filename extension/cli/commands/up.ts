@@ -11,7 +11,9 @@ import { enforceApproved, lockInContainer } from '../../docker/lock';
 import { listWorkspaceContainers } from '../../docker/findContainer';
 import { AirlockNotInstalledError, DockerLayerError, describeCause, shortId } from '../../docker/errors';
 import { isLocked, type AirlockStatus } from '../../docker/status';
-import { generateOptionSpecs, generateOptionsFrom, requireApprovedPolicy } from './generate';
+import { generateOptionSpecs, generateOptionsFrom, lockSyncMessage, requireApprovedPolicy } from './generate';
+import { syncApprovalLock } from '../../core/approvalLock';
+import { buildShapeHash, readUpRecord, writeUpRecord } from '../../core/devcontainer/buildShape';
 import { withDockerErrors } from './status';
 
 const OUTPUT_TAIL_LINES = 30;
@@ -110,6 +112,10 @@ export const upCommand: Command = {
 			} else {
 				say(`${plan.file} is in step with the approved plan ${approved.planHash}.`);
 			}
+			const lockNote = lockSyncMessage(syncApprovalLock(ctx.workspace, approved.record));
+			if (lockNote) {
+				say(lockNote);
+			}
 		} catch (err) {
 			if (err instanceof InvalidInputError || err instanceof CliError) {
 				throw err;
@@ -118,10 +124,18 @@ export const upCommand: Command = {
 		}
 
 		// Step 2: the devcontainer CLI builds (first time) and starts the container.
-		// The devcontainer CLI reuses an existing container even when its config changed: recreate it
-		// then, or the container would keep enforcing the policy it was built with.
+		// The devcontainer CLI reuses an existing container even when its config changed. When only
+		// the allowlist changed (the build shape is the one this container was made from), step 3
+		// applies it live; anything else needs the container recreated, or it would keep what it
+		// was built with.
 		const existing = await withDockerErrors(() => listWorkspaceContainers(docker, ctx.workspace, { includeStopped: true }));
-		const recreate = existing.length > 0 && (configChanged || editedSince(configFile, await createdAt(docker, existing[0].id)));
+		const shape = buildShapeHash(ctx.workspace);
+		const record = readUpRecord(ctx.workspace, ctx.env);
+		const sameShape = existing.length > 0 && record !== undefined && record.containerId === existing[0].id && shape !== undefined && record.buildShape === shape;
+		const recreate = existing.length > 0 && !sameShape && (configChanged || editedSince(configFile, await createdAt(docker, existing[0].id)));
+		if (sameShape && configChanged) {
+			say(`Only the allowlist changed since ${existing[0].name} (${shortId(existing[0].id)}) was made: it is applied live, no rebuild.`);
+		}
 		if (recreate) {
 			say(`devcontainer.json changed since the container was made: recreating ${existing.map((c) => `${c.name} (${shortId(c.id)})`).join(', ')} (files outside the workspace folder and volumes are lost).`);
 		}
@@ -135,6 +149,9 @@ export const upCommand: Command = {
 		}
 		const containerId = result.containerId;
 		const remoteUser = result.remoteUser ?? null;
+		if (shape !== undefined) {
+			writeUpRecord(ctx.workspace, { containerId, buildShape: shape }, ctx.env);
+		}
 		say(`Container ${shortId(containerId)} is up (remote user ${remoteUser ?? 'unknown'}). Waiting for the lock...`);
 
 		// Step 3: the Feature's entrypoint locks egress at start; wait until it says so.

@@ -2,12 +2,12 @@
  * A dev container workspace with the local Airlock Feature, brought up by the real devcontainer
  * CLI (`devcontainer up`), the way the generated devcontainer.json of docs/architecture.md §2
  * does it: the Feature folder copied to .devcontainer/airlock and referenced as "./airlock",
- * `remoteEnv` proxy variables, .devcontainer mounted read-only.
+ * `containerEnv` proxy variables (every process gets them), .devcontainer mounted read-only.
  *
  *   const ws = await createWorkspace(run, { name: 'enforce', featureOptions: { allow: 'a.example' },
  *                                           network: net, addHosts: { 'a.example': ip } });
  *   const up = await ws.up();                       // RunResult of `devcontainer up`
- *   await ws.exec('curl -sS https://a.example/');   // bash -c as the remote user, remoteEnv applied
+ *   await ws.exec('curl -sS https://a.example/');   // bash -c as the remote user (devcontainer exec)
  *   await ws.rootExec(['airlock-ctl', 'status', '--json']);   // docker exec -u root
  *   await ws.remove();                              // docker rm -f the container
  *
@@ -73,7 +73,7 @@ export interface Workspace {
 	up(timeoutMs?: number): Promise<RunResult>;
 	/** The running container's id (after `up`). */
 	containerId(): Promise<string>;
-	/** `bash -c SCRIPT` as the remote user through `devcontainer exec` (remoteEnv applies). */
+	/** `bash -c SCRIPT` as the remote user through `devcontainer exec`. */
 	exec(script: string, timeoutMs?: number): Promise<RunResult>;
 	/** `docker exec -i -u root CONTAINER ARGS...`, with optional stdin. */
 	rootExec(args: readonly string[], input?: string, timeoutMs?: number): Promise<RunResult>;
@@ -107,11 +107,9 @@ export function createWorkspace(testRun: TestRun, spec: WorkspaceSpec): Workspac
 		// --force-rm: a failed build (an install refusal) leaves no intermediate container.
 		build: { dockerfile: 'Dockerfile', options: ['--network=host', '--force-rm'] },
 		remoteUser: spec.remoteUser ?? 'dev',
-		// Never remap the remote user to the host's uid: on a root host that would be uid 0.
-		updateRemoteUserUID: false,
 		features: { './airlock': spec.featureOptions },
 		runArgs,
-		remoteEnv: proxyEnv(port),
+		containerEnv: proxyEnv(port),
 		mounts: ['source=${localWorkspaceFolder}/.devcontainer,target=${containerWorkspaceFolder}/.devcontainer,type=bind,readonly'],
 	};
 	fs.writeFileSync(path.join(devcontainerDir, 'devcontainer.json'), JSON.stringify(config, null, 2));
