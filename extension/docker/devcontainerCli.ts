@@ -108,7 +108,7 @@ const RESOLVE_TIMEOUT_MS = 60_000;
 export function resolveFeatureRef(ref: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<FeatureRefResolution> {
 	const args = [devcontainerCliPath(), 'features', 'info', 'manifest', ref, '--output-format', 'json'];
 	return new Promise((resolve) => {
-		const child = spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, args, { env: nodeEnv(options.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'] });
 		let stdout = '';
 		let stderr = '';
 		const timer = setTimeout(() => child.kill('SIGKILL'), RESOLVE_TIMEOUT_MS);

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import type Docker from 'dockerode';
+import { syncApprovalLock } from '../core/approvalLock';
 import type { ApprovedPolicy } from '../core/approvals';
 import { planDevcontainer, writeDevcontainer, type GenerateOptions } from '../core/devcontainer';
+import { buildShapeHash, readUpRecord, writeUpRecord } from '../core/devcontainer/buildShape';
 import { InvalidInputError } from '../core/errors';
 import { readStatus } from './control';
 import { devcontainerCliPath, runDevcontainerUp, type DevcontainerUpRun } from './devcontainerCli';
@@ -39,6 +41,8 @@ export interface StartLockedOptions {
 	readonly say?: (line: string, step: StartStep) => void;
 	/** The devcontainer CLI's log, as it comes. */
 	readonly onLog?: (text: string) => void;
+	/** What happened to `.devcontainer/airlock.lock` (the committed approval), for the front end to word. */
+	readonly onApprovalLock?: (sync: ReturnType<typeof syncApprovalLock>) => void;
 	/** Stops the devcontainer CLI (the container may be left half-built; a new start picks up). */
 	readonly signal?: AbortSignal;
 }
@@ -56,6 +60,8 @@ export interface StartLockedResult {
 	readonly configChanged: boolean;
 	/** The container was made again because devcontainer.json changed after it was made. */
 	readonly recreated: readonly string[];
+	/** Only the allowlist changed since the container was made: it was kept and the plan applied live. */
+	readonly appliedLive: boolean;
 	/** A reused container enforced another policy (this hash); the approved one was applied. */
 	readonly replacedPolicy?: string;
 }
@@ -134,22 +140,33 @@ function generateStep(options: StartLockedOptions): { configFile: string; config
 	} else {
 		say(`${plan.file} is in step with the approved plan ${options.approved.planHash}.`);
 	}
+	options.onApprovalLock?.(syncApprovalLock(options.generate.workspace, options.approved.record));
 	return { configFile: plan.file, configChanged: plan.changed };
 }
 
-async function startStep(options: StartLockedOptions, configFile: string, configChanged: boolean): Promise<{ run: DevcontainerUpRun; recreated: string[] }> {
+async function startStep(options: StartLockedOptions, configFile: string, configChanged: boolean): Promise<{ run: DevcontainerUpRun; recreated: string[]; appliedLive: boolean }> {
 	const { docker, generate } = options;
+	const env = options.env ?? process.env;
 	const say = (line: string): void => options.say?.(line, 'start');
 	try {
 		devcontainerCliPath();
 	} catch (err) {
 		throw new StartLockedError('start', `the devcontainer CLI is not installed next to Airlock (${describeCause(err)})`, 'reinstall Airlock: it carries @devcontainers/cli');
 	}
-	// The devcontainer CLI reuses an existing container even when its config changed: recreate it
-	// then, or the container would keep enforcing the policy it was built with.
+	// The devcontainer CLI reuses an existing container even when its config changed. When only
+	// the allowlist changed (the build shape is the one this container was made from), step 3
+	// applies it live; anything else needs the container recreated, or it would keep what it
+	// was built with.
 	const existing = await listWorkspaceContainers(docker, generate.workspace, { includeStopped: true });
-	const recreate = existing.length > 0 && (configChanged || editedSince(configFile, await createdAt(docker, existing[0].id)));
+	const shape = buildShapeHash(generate.workspace);
+	const record = readUpRecord(generate.workspace, env);
+	const sameShape = existing.length > 0 && record !== undefined && record.containerId === existing[0].id && shape !== undefined && record.buildShape === shape;
+	const recreate = existing.length > 0 && !sameShape && (configChanged || editedSince(configFile, await createdAt(docker, existing[0].id)));
 	const recreated = recreate ? existing.map((c) => `${c.name} (${shortId(c.id)})`) : [];
+	const appliedLive = sameShape && configChanged;
+	if (appliedLive) {
+		say(`Only the allowlist changed since ${existing[0].name} (${shortId(existing[0].id)}) was made: it is applied live, no rebuild.`);
+	}
 	if (recreate) {
 		say(`devcontainer.json changed since the container was made: recreating ${recreated.join(', ')} (files outside the workspace folder and volumes are lost).`);
 	}
@@ -166,9 +183,12 @@ async function startStep(options: StartLockedOptions, configFile: string, config
 			throw new StartLockedError('start', 'stopped on request', 'start it again when you are ready', lastLines(run.log, OUTPUT_TAIL_LINES));
 		}
 		const why = result?.message ? `${result.message}${result.description ? ` (${result.description})` : ''}` : `exit code ${run.exitCode}`;
-		throw new StartLockedError('start', why, 'fix the problem the devcontainer CLI reports (its whole log shows why)', lastLines(run.log, OUTPUT_TAIL_LINES));
+		throw new StartLockedError('start', why, 'fix the problem the devcontainer CLI reports', lastLines(run.log, OUTPUT_TAIL_LINES));
 	}
-	return { run, recreated };
+	if (shape !== undefined) {
+		writeUpRecord(generate.workspace, { containerId: result.containerId, buildShape: shape }, env);
+	}
+	return { run, recreated, appliedLive };
 }
 
 /**
@@ -185,9 +205,9 @@ export async function startLockedContainer(options: StartLockedOptions): Promise
 		if (err instanceof InvalidInputError) {
 			throw err;
 		}
-		throw new StartLockedError('generate', describeCause(err), 'fix the problem above and start again', undefined, err);
+		throw new StartLockedError('generate', describeCause(err), 'fix the problem above', undefined, err);
 	}
-	const { run, recreated } = await startStep(options, generated.configFile, generated.configChanged);
+	const { run, recreated, appliedLive } = await startStep(options, generated.configFile, generated.configChanged);
 	const containerId = run.result?.containerId ?? '';
 	const remoteUser = run.result?.remoteUser ?? null;
 	const remoteWorkspaceFolder = run.result?.remoteWorkspaceFolder ?? null;
@@ -237,6 +257,7 @@ export async function startLockedContainer(options: StartLockedOptions): Promise
 		configFile: generated.configFile,
 		configChanged: generated.configChanged,
 		recreated,
+		appliedLive,
 		...(replacedPolicy ? { replacedPolicy } : {}),
 	};
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { approvalLockFile } from '../core/approvalLock';
 import { readApproval } from '../core/approvals';
 import { planDevcontainer } from '../core/devcontainer';
 import { parseCanonicalText, policyHash, type EnforcedPolicy } from '../core/enforcedPolicy';
@@ -37,7 +38,10 @@ export function reviewDevcontainer(workspace: string, policy: EnforcedPolicy): D
 		const digest = createHash('sha256')
 			.update(JSON.stringify([plan.file, plan.before, plan.after, plan.localFeatureStale ?? null, plan.composeOverride?.after ?? null]))
 			.digest('hex');
-		return { ok: true, preview: devcontainerPreview(workspace, plan), digest };
+		const lock = approvalLockFile(workspace);
+		// The approval itself is also written into the repository (core/approvals.ts: recordApproval).
+		const alsoWrites = [{ file: lock, exists: fs.existsSync(lock), why: 'The approved plan as a committed record, for review and for `airlock check` in CI; it enforces nothing by itself.' }];
+		return { ok: true, preview: devcontainerPreview(workspace, plan, alsoWrites), digest };
 	} catch (err) {
 		const described = describeError(err);
 		return { ok: false, message: described.message, ...(described.openFile ? { problem: described.openFile } : {}) };

@@ -62,7 +62,7 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		await ui.wb.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
 		const review = await ui.wb.webview('#devcontainer-summary');
 		assert.match(await review.locator('#headline').innerText(), /Nothing is approved for this repository yet/);
-		assert.match(await review.locator('#devcontainer-summary').innerText(), /^Approve writes \.devcontainer\/devcontainer\.json and \.devcontainer\/airlock\/: \d+ changes, each shown below with why\.$/);
+		assert.match(await review.locator('#devcontainer-summary').innerText(), /^Approve writes \.devcontainer\/devcontainer\.json, \.devcontainer\/airlock\/ and \.devcontainer\/airlock\.lock: \d+ changes, each shown below with why\.$/);
 		const why = await review.locator('.line-why').allInnerTexts();
 		const explained = why.join('\n');
 		for (const part of ['features["./airlock"]', 'mounts[', 'containerEnv.HTTPS_PROXY', 'waitFor']) {

@@ -60,6 +60,9 @@ describe('views: what Approve writes to devcontainer.json, each change with why'
 		assert.match(preview.summary, /^Approve writes \.devcontainer\/devcontainer\.json and \.devcontainer\/airlock\/: \d+ changes, each shown below with why\.$/);
 		// The Feature's copy is a file change of its own, with why.
 		assert.deepEqual(preview.files.map((f) => [f.file, f.action]), [['.devcontainer/devcontainer.json', 'create'], ['.devcontainer/airlock/', 'copy']]);
+		const withLock = devcontainerPreview(ws.dir, plan, [{ file: `${ws.dir}/.devcontainer/airlock.lock`, exists: false, why: 'the approval, committed' }]);
+		assert.match(withLock.summary, /^Approve writes \.devcontainer\/devcontainer\.json, \.devcontainer\/airlock\/ and \.devcontainer\/airlock\.lock: /);
+		assert.deepEqual(withLock.files[2], { file: '.devcontainer/airlock.lock', action: 'create', why: 'the approval, committed', hunks: [], changes: [] });
 		writeDevcontainer(plan, { workspace: ws.dir, policy: POLICY });
 		const again = devcontainerPreview(ws.dir, planDevcontainer({ workspace: ws.dir, policy: POLICY }));
 		assert.deepEqual(again.files, []);

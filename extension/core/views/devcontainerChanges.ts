@@ -276,13 +276,28 @@ export function explainConfigChanges(before: string | null, after: string): Conf
 	return list.items.sort((x, y) => (x.line ?? Number.MAX_SAFE_INTEGER) - (y.line ?? Number.MAX_SAFE_INTEGER));
 }
 
+/** "a", "a and b", "a, b and c". */
+function listed(items: readonly string[]): string {
+	return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
 function relative(workspace: string, file: string): string {
 	return path.relative(workspace, file).split(path.sep).join('/');
 }
 
+/** A file Approve writes besides the configuration (e.g. `.devcontainer/airlock.lock`), shown without a diff. */
+export interface AlsoWritten {
+	readonly file: string;
+	readonly exists: boolean;
+	readonly why: string;
+}
+
 /** The preview of everything Approve (or `airlock generate`) would write for this plan. */
-export function devcontainerPreview(workspace: string, plan: DevcontainerPlanLike): DevcontainerPreview {
+export function devcontainerPreview(workspace: string, plan: DevcontainerPlanLike, alsoWrites: readonly AlsoWritten[] = []): DevcontainerPreview {
 	const files: FileChange[] = [];
+	for (const other of [...alsoWrites].reverse()) {
+		files.push({ file: relative(workspace, other.file), action: other.exists ? 'update' : 'create', why: other.why, hunks: [], changes: [] });
+	}
 	if (plan.localFeatureTarget !== undefined && plan.localFeatureStale === true) {
 		files.push({
 			file: `${relative(workspace, plan.localFeatureTarget)}/`,
@@ -317,6 +332,6 @@ export function devcontainerPreview(workspace: string, plan: DevcontainerPlanLik
 	const summary =
 		files.length === 0
 			? `${config} already carries this plan: Approve changes no file.`
-			: `Approve writes ${files.map((f) => f.file).reverse().join(' and ')}: ${count} change${count === 1 ? '' : 's'}, each shown below with why.`;
+			: `Approve writes ${listed(files.map((f) => f.file).reverse())}: ${count} change${count === 1 ? '' : 's'}, each shown below with why.`;
 	return { files: files.reverse(), summary };
 }

@@ -94,6 +94,13 @@ export async function startLocked(session: AirlockSession): Promise<void> {
 							}
 						},
 						onLog: (text) => log.append(text),
+						onApprovalLock: (sync) => {
+							if (sync.state === 'written') {
+								session.output.info(`Wrote ${sync.file} from this machine's approval (commit it with the repository).`);
+							} else if (sync.state === 'other-approval' && sync.other) {
+								session.output.warn(`${sync.file} records another approval (${sync.other.planHash} by ${sync.other.approvedBy}); it was left as it is. Approve again in the review to replace it.`);
+							}
+						},
 					});
 				} catch (error) {
 					return { error };
@@ -145,7 +152,8 @@ async function reportStartError(session: AirlockSession, error: unknown): Promis
 		if (error.logTail) {
 			session.startLog.appendLine(`\n--- ${error.message} ---`);
 		}
-		const message = `Airlock: could not start the locked container: ${error.message}. Next: ${error.fix}.`;
+		const where = error.logTail ? ' (the start log has its whole output)' : '';
+		const message = `Airlock: could not start the locked container: ${error.message}. Next: ${error.fix}${where}.`;
 		await (error.why === 'stopped on request' ? showWarningWithSteps(message, [retry, showLog], session.output) : showErrorWithSteps(message, [showLog, retry], session.output));
 		return;
 	}
