@@ -147,7 +147,7 @@ export async function approvePlan(session: AirlockSession, reviewedHash: string,
 	if (refuseUnacceptedBlockers(session, workspace, plan)) {
 		return 'refused';
 	}
-	const config = reviewDevcontainer(workspace, plan.policy);
+	const config = reviewDevcontainer(workspace, plan);
 	if (reviewedConfigDigest !== undefined && config.ok && config.digest !== reviewedConfigDigest) {
 		void vscode.window.showWarningMessage('Airlock: the dev container configuration changed while you were reviewing it. Nothing was approved; the review now shows what Approve would write.');
 		return 'stale';
@@ -160,7 +160,7 @@ export async function approvePlan(session: AirlockSession, reviewedHash: string,
 		session.update({ approved: true, mode: plan.mode, drift: false, policyChanged: false, policy: 'valid' });
 		progress.report({ message: 'Updating devcontainer.json…' });
 		try {
-			const written = regenerateDevcontainer(workspace, plan.policy);
+			const written = regenerateDevcontainer(workspace, plan);
 			session.output.info(written.changed ? `Wrote ${written.file} for the approved plan.` : `${written.file} already matches the approved plan.`);
 			configNote = written.changed ? 'The dev container configuration was written as the review showed.' : 'The dev container configuration already carried the plan.';
 		} catch (err) {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { readApproval } from '../core/approvals';
+import { approvedPolicyOf, readApproval } from '../core/approvals';
 import { parseCanonicalText, policyHash } from '../core/enforcedPolicy';
 import { diffPlans, isEmptyDiff, resolvePlan } from '../core/plan';
 import { diffLines } from '../core/views/planView';
@@ -62,9 +62,8 @@ export class DriftCheck {
 		let devcontainer: string[] = [];
 		let liveHash: string | undefined;
 		if (approval) {
-			const approvedPolicy = parseCanonicalText(approval.canonicalPolicy);
 			try {
-				devcontainer = devcontainerProblems(workspace, approvedPolicy).problems;
+				devcontainer = devcontainerProblems(workspace, approvedPolicyOf(approval)).problems;
 			} catch (err) {
 				devcontainer = [describeError(err).message];
 			}
@@ -150,7 +149,7 @@ export class DriftCheck {
 			return;
 		}
 		try {
-			const written = regenerateDevcontainer(workspace, parseCanonicalText(approval.canonicalPolicy));
+			const written = regenerateDevcontainer(workspace, approvedPolicyOf(approval));
 			this.session.output.info(`Wrote ${written.file} for the approved plan.`);
 			await openAt(written.file);
 		} catch (err) {

@@ -43,7 +43,7 @@ export const upCommand: Command = {
 		// Settings that defeat the lock (the engine socket, the host's network…) are refused unless the approved plan accepts them.
 		checkContainerBeforeUp(ctx.workspace, ctx.env, approved.terms, say);
 		const { docker } = await withDockerErrors(() => connectDocker(ctx.env));
-		const generate = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved.policy);
+		const generate = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved);
 
 		// The three steps are the editor's "Start Locked Container" too (docker/startLocked.ts).
 		let result;

@@ -6,7 +6,7 @@ import { readDevcontainerConfiguration } from './devcontainerReader';
 import { defeatsNoNewPrivileges, findingsOf, type WorkspaceFacts } from './rules';
 import { severityOf, severityReason, type AgentAccess } from './severity';
 import type { ReadConfiguration } from './settings';
-import { SINGLE_CONTAINER, type LockTopology } from './topology';
+import { SIDECAR, SINGLE_CONTAINER, type LockTopology } from './topology';
 
 /**
  * A finding about the container itself: a setting that lets the agent around the proxy or to
@@ -102,7 +102,9 @@ export function examineConfiguration(config: ReadConfiguration, facts: Workspace
  */
 export function examineWorkspace(workspace: string, options: ExamineOptions = {}): ContainerExamination {
 	const { config, notes } = readDevcontainerConfiguration(workspace);
-	return examineConfiguration(config, workspaceFactsOf(workspace), options, notes);
+	// The plan's terms say where the lock lives when the caller does not.
+	const topology = options.topology ?? ((options.accepted ?? []).includes('topology sidecar') ? SIDECAR : undefined);
+	return examineConfiguration(config, workspaceFactsOf(workspace), { ...options, ...(topology ? { topology } : {}) }, notes);
 }
 
 export function unacceptedBlockers(examination: Pick<ContainerExamination, 'findings'>): Finding[] {

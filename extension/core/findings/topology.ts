@@ -29,3 +29,16 @@ export const SINGLE_CONTAINER: LockTopology = {
 	lockedServices: [],
 	siblingsReachable: false,
 };
+
+/**
+ * The sidecar topology (docs/sidecar.md): the agent may be root in its container and keeps
+ * Docker's default capabilities; the gate (which owns the agent's network namespace) and the
+ * proxy are Airlock's own services; services on the internal network are reachable directly.
+ */
+export const SIDECAR: LockTopology = {
+	name: 'sidecar',
+	agentMayBeRoot: true,
+	lockCapabilities: [],
+	lockedServices: ['airlock-gate', 'airlock-proxy'],
+	siblingsReachable: true,
+};
