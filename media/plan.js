@@ -82,6 +82,9 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 
 	// ---- Container findings (core/views/findingsView.ts): settings that go around the proxy ----
 
+	/** Inside the container the review is read-only: no offers that write files. */
+	let readOnlyView = false;
+
 	function openFinding(f) {
 		return (event) => {
 			event.preventDefault();
@@ -94,6 +97,9 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 		const details = [h('div', { class: 'detail finding-detail' }, f.detail)];
 		if (f.acceptedBecause) {
 			details.push(h('div', { class: 'detail reason' }, icon('pass'), ' accepted on purpose: ', f.acceptedBecause));
+		}
+		if (f.offer && !readOnlyView) {
+			details.push(h('div', { class: 'detail offer' }, h('vscode-button', { secondary: true, class: 'offer-button', 'data-action': f.offer.action, onclick: () => send({ type: f.offer.action }) }, f.offer.label), ' ', h('span', { class: 'offer-cost' }, f.offer.cost)));
 		}
 		return h(
 			'li',
@@ -164,6 +170,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 			const open = h('vscode-button', { id: 'open-policy', secondary: true, onclick: () => send({ type: 'openPolicy' }) }, 'Open Policy File');
 			actions = h('div', { class: 'actions' }, approve, reject, open, busy ? h('vscode-progress-ring', { 'aria-label': 'Applying' }) : null);
 		}
+		readOnlyView = readOnly;
 		const findings = findingsSection(view.findings, view.acceptanceChanges);
 		const above = findings && view.findings.placement === 'above-hosts';
 		app.replaceChildren(header, notes || '', h('vscode-divider', {}), (above && findings) || '', groups, (!above && findings) || '', h('vscode-divider', {}), actions);

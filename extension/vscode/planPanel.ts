@@ -5,6 +5,7 @@ import { approvePlan } from './applyApproved';
 import { describeError, openAt, reportError } from './nextStep';
 import { policyFileOf, reviewInsideContainer, reviewOnHost, type PlanReview } from './planReview';
 import type { AirlockSession } from './session';
+import { protectHostCodeFromReview } from './findingsRefusal';
 
 /** Messages the webview sends (media/plan.js). */
 type FromWebview =
@@ -12,7 +13,8 @@ type FromWebview =
 	| { type: 'approve'; hash: string }
 	| { type: 'reject' }
 	| { type: 'openPolicy' }
-	| { type: 'openProblem'; file: string; line: number; column: number };
+	| { type: 'openProblem'; file: string; line: number; column: number }
+	| { type: 'protectHostCode' };
 
 /** Messages the webview receives. */
 export type ToWebview =
@@ -141,6 +143,11 @@ export class PlanPanel implements vscode.Disposable {
 			}
 			case 'openProblem':
 				await openAt(message.file, message.line, message.column);
+				break;
+			case 'protectHostCode':
+				if (!this.session.readOnly && this.session.hostPath) {
+					await protectHostCodeFromReview(this.session, this.session.hostPath);
+				}
 				break;
 		}
 	}

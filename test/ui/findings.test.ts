@@ -62,4 +62,17 @@ describe('Airlock in code-server: a door beside the lock is shown and refused', 
 		assert.equal(approvals.length, 1);
 		assert.deepEqual(approvals[0].terms, ['accept host-network']);
 	});
+
+	it('"Keep Them Read-Only" on host-code-writable writes the read-only bind, says what it costs, and the finding goes away', async function () {
+		await ui.wb.dismissNotifications();
+		const view = await ui.wb.webview('li[data-finding="host-code-writable"]');
+		const row = view.locator('li[data-finding="host-code-writable"]');
+		assert.match(await row.locator('.offer-cost').innerText(), /editing \.vscode\/ then fail/);
+		await row.locator('.offer-button').click();
+		await ui.wb.notification(/\.vscode are now mounted read-only in the container/).waitFor({ timeout: 60_000 });
+		const config = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
+		assert.match(config, /"source=\$\{localWorkspaceFolder\}\/\.vscode,target=\$\{containerWorkspaceFolder\}\/\.vscode,type=bind,readonly"/);
+		assert.match(config, /\/\/ A "fast network" agent box/, 'comments kept');
+		await eventually('the finding to leave the review', async () => (await view.locator('li[data-finding="host-code-writable"]').count()) === 0 || undefined);
+	});
 });

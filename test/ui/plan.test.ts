@@ -25,7 +25,7 @@ describe('Airlock in code-server: plan review and approval', function () {
 		const view = await ui.wb.webview('#headline');
 		await view.locator('li[data-host="github.com"]').waitFor();
 		assert.match(await view.locator('#headline').innerText(), /Nothing is approved for this repository yet/);
-		const headings = await view.locator('vscode-collapsible').evaluateAll((els) => els.map((e) => e.getAttribute('heading')));
+		const headings = await view.locator('.groups vscode-collapsible').evaluateAll((els) => els.map((e) => e.getAttribute('heading')));
 		assert.deepEqual(
 			headings.map((h) => h?.replace(/ \(\d+\)$/, '')),
 			['Baseline', 'Preset: github', 'This repository'],
