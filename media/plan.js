@@ -48,6 +48,12 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 		if (row.wildcard) {
 			badges.push(h('span', { class: 'tag' }, 'wildcard'));
 		}
+		if (row.requested) {
+			badges.push(h('span', { class: 'tag requested' }, 'requested by the agent'));
+		}
+		if (row.usage && row.usage.unused) {
+			badges.push(h('span', { class: 'tag unused' }, 'unused'));
+		}
 		const details = [];
 		if (row.changeDetails.length > 0) {
 			details.push(h('div', { class: 'detail change-details' }, row.changeDetails.join('; ')));
@@ -61,12 +67,21 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 		if (row.folded.length > 0) {
 			details.push(h('div', { class: 'detail folded' }, `covers ${row.folded.join(', ')}`));
 		}
+		if (row.requested) {
+			// The agent's own words: a text node like everything else here, quoted so it reads as a quote.
+			const times = row.requested.count > 1 ? ` (asked ${row.requested.count} times)` : '';
+			details.push(h('div', { class: 'detail requested' }, icon('comment'), ' ', `The agent asked for it${times}: “${row.requested.why}”`));
+		}
+		if (row.usage) {
+			const names = row.usage.names.length > 0 ? ` — names seen: ${row.usage.names.join(', ')}` : '';
+			details.push(h('div', { class: `detail usage${row.usage.unused ? ' unused' : ''}` }, icon('pulse'), ' ', `${row.usage.text}${names}`));
+		}
 		for (const risk of row.risks) {
 			details.push(h('div', { class: 'detail risk', 'data-kind': risk.kind }, icon('warning', 'risk'), ' ', risk.message));
 		}
 		return h(
 			'li',
-			{ class: `row row-${row.change}${row.host === focusHost ? ' focus' : ''}`, 'data-host': row.host, tabindex: '0', 'aria-label': `${row.display}, ports ${row.ports}${CHANGE_TEXT[row.change] ? ', ' + CHANGE_TEXT[row.change] : ''}${row.risks.length ? `, ${row.risks.length} risk notes` : ''}` },
+			{ class: `row row-${row.change}${row.host === focusHost ? ' focus' : ''}${row.requested ? ' row-requested' : ''}`, 'data-host': row.host, tabindex: '0', 'aria-label': `${row.display}, ports ${row.ports}${CHANGE_TEXT[row.change] ? ', ' + CHANGE_TEXT[row.change] : ''}${row.requested ? ', requested by the agent' : ''}${row.usage && row.usage.unused ? ', unused' : ''}${row.risks.length ? `, ${row.risks.length} risk notes` : ''}` },
 			h('div', { class: 'row-head' }, h('span', { class: 'host' }, row.display), h('span', { class: 'ports' }, row.ports), ...badges),
 			...details,
 		);
@@ -161,6 +176,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 		);
 		const notes = view.notes.length > 0 ? h('section', { class: 'notes', 'aria-label': 'Notes' }, view.notes.map((n) => h('p', {}, icon('info'), ' ', n))) : null;
 		const groups = h('section', { class: 'groups', 'aria-label': 'Hosts by source' }, view.groups.map((g) => groupView(g, focusHost, view.state === 'never-approved')));
+		const usage = usageView(view, readOnly);
 		let actions;
 		if (readOnly) {
 			actions = h('p', { class: 'read-only', role: 'note' }, icon('lock'), ' Read-only inside the container: approvals happen on the host, where the container cannot change them. Reopen the folder locally to approve.');
@@ -173,13 +189,32 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 		readOnlyView = readOnly;
 		const findings = findingsSection(view.findings, view.acceptanceChanges);
 		const above = findings && view.findings.placement === 'above-hosts';
-		app.replaceChildren(header, notes || '', h('vscode-divider', {}), (above && findings) || '', groups, (!above && findings) || '', h('vscode-divider', {}), actions);
+		app.replaceChildren(header, notes || '', h('vscode-divider', {}), (above && findings) || '', groups, usage || '', (!above && findings) || '', h('vscode-divider', {}), actions);
 		const focused = focusHost ? [...app.querySelectorAll('li[data-host]')].find((li) => li.getAttribute('data-host') === focusHost) : undefined;
 		if (focused) {
 			focused.scrollIntoView({ block: 'center' });
 			/** @type {HTMLElement} */ (focused).focus();
 		}
 		vscode.setState(message);
+	}
+
+	/** Unused entries: which, and (on the host) a button that proposes removing this repository's ones. */
+	function usageView(view, readOnly) {
+		const u = view.usage;
+		if (!u || (u.removable.length === 0 && u.elsewhere.length === 0)) {
+			return null;
+		}
+		const parts = [];
+		if (u.removable.length > 0) {
+			parts.push(h('p', {}, icon('pulse'), ' ', `Not used for ${u.unusedAfterDays} days, from this repository's policy: ${u.removable.join(', ')}.`));
+			if (!readOnly) {
+				parts.push(h('vscode-button', { id: 'propose-remove-unused', secondary: true, onclick: () => send({ type: 'proposeRemoveUnused' }) }, `Propose Removing ${u.removable.length} Unused`));
+			}
+		}
+		if (u.elsewhere.length > 0) {
+			parts.push(h('p', { class: 'elsewhere' }, `Also unused, from presets, the baseline or your user file: ${u.elsewhere.join(', ')}.`));
+		}
+		return h('section', { class: 'usage', id: 'usage', 'aria-label': 'Unused entries' }, parts);
 	}
 
 	function renderError(message) {

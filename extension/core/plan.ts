@@ -25,6 +25,8 @@ export interface PlanEntry {
 	readonly risks: readonly RiskNote[];
 	/** Exact hosts (or narrower wildcards) that this wildcard covers and that were folded into it. */
 	readonly folded: readonly string[];
+	/** `exfil: warn`: exfiltration-suspect names under this wildcard are flagged, not refused. */
+	readonly exfilWarn?: boolean;
 }
 
 export interface Plan {
@@ -92,16 +94,19 @@ interface Accumulator {
 	sources: string[];
 	reasons: string[];
 	folded: string[];
+	exfilWarn?: boolean;
+	/** Rules of exact hosts folded into this wildcard: they stay in the enforced policy (see foldCoveredEntries). */
+	exactFolded: EnforcedRule[];
 }
 
 export function buildPlan(layers: PlanLayers): Plan {
 	const problems: SourceProblem[] = [];
 	const notes: string[] = [];
 	const byHost = new Map<string, Accumulator>();
-	const add = (host: string, wildcard: boolean, ports: readonly number[] | undefined, source: string, reason: string | undefined, unicode?: string): void => {
+	const add = (host: string, wildcard: boolean, ports: readonly number[] | undefined, source: string, reason: string | undefined, unicode?: string, exfilWarn?: boolean): void => {
 		let acc = byHost.get(host);
 		if (!acc) {
-			acc = { host, wildcard, web: false, ports: new Set(), sources: [], reasons: [], folded: [], ...(unicode ? { unicode } : {}) };
+			acc = { host, wildcard, web: false, ports: new Set(), sources: [], reasons: [], folded: [], exactFolded: [], ...(unicode ? { unicode } : {}) };
 			byHost.set(host, acc);
 		}
 		if (ports) {
@@ -114,6 +119,9 @@ export function buildPlan(layers: PlanLayers): Plan {
 		}
 		if (reason && !acc.reasons.includes(reason)) {
 			acc.reasons.push(reason);
+		}
+		if (exfilWarn) {
+			acc.exfilWarn = true;
 		}
 	};
 
@@ -155,7 +163,7 @@ export function buildPlan(layers: PlanLayers): Plan {
 	}
 	for (const [file, source] of [[layers.user, 'user'], [layers.project, 'project']] as const) {
 		for (const e of file?.allow ?? []) {
-			add(e.host, e.wildcard, e.ports, source, e.reason, e.unicode);
+			add(e.host, e.wildcard, e.ports, source, e.reason, e.unicode, e.exfilWarn);
 		}
 	}
 
@@ -174,11 +182,14 @@ export function buildPlan(layers: PlanLayers): Plan {
 				ports,
 				sources: acc.sources,
 				reasons: acc.reasons,
-				risks: riskNotesFor(acc.host, ports),
+				risks: acc.exfilWarn ? [...riskNotesFor(acc.host, ports), exfilWarnNote(acc.host)] : riskNotesFor(acc.host, ports),
 				folded: acc.folded,
+				...(acc.exfilWarn ? { exfilWarn: true } : {}),
 			};
 		});
-	const policy: EnforcedPolicy = { mode, rules: entriesToRules(entries) };
+	const exfilWarn = entries.filter((e) => e.exfilWarn).map((e) => e.host);
+	const exactFolded = [...byHost.values()].flatMap((acc) => acc.exactFolded);
+	const policy: EnforcedPolicy = { mode, rules: [...entriesToRules(entries), ...exactFolded], ...(exfilWarn.length > 0 ? { exfilWarn } : {}) };
 	const acceptances = acceptancesOf(layers);
 	const terms = [...new Set(acceptances.map((a) => acceptTerm(a.finding)))].sort();
 	return { mode, hash: planHashOf(policy, terms), policyHash: policyHash(policy), terms, entries, policy, notes, ...(acceptances.length > 0 ? { acceptances } : {}) };
@@ -199,6 +210,10 @@ function acceptancesOf(layers: PlanLayers): Acceptance[] {
 	}
 	const project = layers.project;
 	return (project?.accept ?? []).map((a) => ({ finding: a.finding, reason: a.reason, file: project?.file ?? '', line: a.line, column: a.column }));
+}
+
+function exfilWarnNote(host: string): RiskNote {
+	return { kind: 'exfil-warn', message: `exfil: warn — a name under ${host} that looks like exfiltration (encoded data, a credential) is let through and flagged instead of refused` };
 }
 
 function entriesToRules(entries: readonly PlanEntry[]): EnforcedRule[] {
@@ -245,7 +260,17 @@ function foldCoveredEntries(byHost: Map<string, Accumulator>, notes: string[]): 
 			continue;
 		}
 		byHost.delete(inner.host);
+		if (inner.exfilWarn && !outer.exfilWarn) {
+			notes.push(`exfil: warn on ${inner.host} does not apply: it is folded into ${outer.host}, whose names are refused when they look like exfiltration. Set exfil: warn on ${outer.host} to let them through.`);
+		}
 		outer.folded.push(inner.host, ...inner.folded);
+		// The plan shows the permission once, under the wildcard, but an exact host stays an exact
+		// rule of the enforced policy: the proxy never refuses an exact entry for its exfiltration
+		// score, while names it knows only through a wildcard are scored.
+		if (!inner.wildcard) {
+			outer.exactFolded.push(...(inner.web ? [{ host: inner.host }] : []), ...[...inner.ports].map((port) => ({ host: inner.host, port })));
+		}
+		outer.exactFolded.push(...inner.exactFolded);
 		for (const s of inner.sources) {
 			if (!outer.sources.includes(s)) {
 				outer.sources.push(s);
@@ -308,6 +333,9 @@ export function diffPlans(approved: DiffSide | undefined, current: DiffSide): Pl
 			if (!a.ports.includes(p)) {
 				what.push(`port ${p} removed`);
 			}
+		}
+		if (Boolean(a.exfilWarn) !== Boolean(b.exfilWarn)) {
+			what.push(a.exfilWarn ? 'exfiltration suspects now only flagged (exfil: warn)' : 'exfiltration suspects now refused (exfil: warn removed)');
 		}
 		for (const s of a.sources) {
 			if (!b.sources.includes(s)) {

@@ -16,6 +16,11 @@ export interface PolicyEntry {
 	/** Explicit CONNECT ports; undefined means the web ports (80/443). */
 	readonly ports?: readonly number[];
 	readonly reason?: string;
+	/**
+	 * `exfil: warn` on a wildcard a person reviewed: a name under it that scores as an
+	 * exfiltration suspect is let through and flagged, not refused (docs/exfil-scoring.md).
+	 */
+	readonly exfilWarn?: boolean;
 	readonly line: number;
 	readonly column: number;
 }
@@ -47,7 +52,7 @@ export interface PolicyFile {
 
 export const PROJECT_POLICY_PATH = path.join('.devcontainer', 'airlock.yaml');
 const TOP_LEVEL_KEYS = ['version', 'mode', 'baseline', 'presets', 'allow', 'accept'] as const;
-const ENTRY_KEYS = ['host', 'ports', 'reason'] as const;
+const ENTRY_KEYS = ['host', 'ports', 'reason', 'exfil'] as const;
 
 /**
  * Reads and validates a policy file. Undefined when the file does not exist; throws
@@ -260,6 +265,7 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 	let hostNode: Node | null = null;
 	let ports: number[] | undefined;
 	let reason: string | undefined;
+	let exfil: { value: 'warn' | 'deny'; at: number } | undefined;
 	let ok = true;
 
 	if (isAlias(item)) {
@@ -281,6 +287,13 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 					reason = value.value;
 				} else {
 					problemAt(value?.range?.[0] ?? start, 'reason must be text', 'e.g. `reason: "git over ssh"`');
+					ok = false;
+				}
+			} else if (key === 'exfil') {
+				if (isScalar(value) && (value.value === 'warn' || value.value === 'deny')) {
+					exfil = { value: value.value, at: value.range?.[0] ?? start };
+				} else {
+					problemAt(value?.range?.[0] ?? start, 'exfil must be "warn" or "deny"', 'deny (the default) refuses a name under this wildcard that looks like exfiltration; warn lets it through and flags it, for a wildcard you reviewed');
 					ok = false;
 				}
 			} else if (key === 'ports') {
@@ -314,6 +327,10 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 		problemAt(offset + (checked.offset ?? 0), `${quoteForMessage(raw)}: ${checked.message}`, checked.hint, raw);
 		return undefined;
 	}
+	if (exfil && !checked.wildcard) {
+		problemAt(exfil.at, `exfil applies to wildcards only: ${quoteForMessage(checked.host)} is an exact host, and exact hosts are never refused for their score`, 'remove the exfil key from this entry');
+		return undefined;
+	}
 	if (!ok) {
 		return undefined;
 	}
@@ -324,6 +341,7 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 		...(checked.unicode ? { unicode: checked.unicode } : {}),
 		...(ports ? { ports: [...new Set(ports)].sort((a, b) => a - b) } : {}),
 		...(reason ? { reason } : {}),
+		...(exfil?.value === 'warn' ? { exfilWarn: true } : {}),
 		line,
 		column: col,
 	};

@@ -4,6 +4,7 @@ import type { PlanView } from '../core/views/planView';
 import { approvePlan } from './applyApproved';
 import { describeError, openAt, reportError } from './nextStep';
 import { policyFileOf, reviewInsideContainer, reviewOnHost, type PlanReview } from './planReview';
+import { annotatedPlanView } from './planExtras';
 import type { AirlockSession } from './session';
 import { protectHostCodeFromReview } from './findingsRefusal';
 
@@ -13,6 +14,7 @@ type FromWebview =
 	| { type: 'approve'; hash: string }
 	| { type: 'reject' }
 	| { type: 'openPolicy' }
+	| { type: 'proposeRemoveUnused' }
 	| { type: 'openProblem'; file: string; line: number; column: number }
 	| { type: 'protectHostCode' };
 
@@ -114,7 +116,7 @@ export class PlanPanel implements vscode.Disposable {
 			} else {
 				throw new Error(location ? location.why : 'open a folder first');
 			}
-			this.post({ type: 'plan', view: this.review.view, readOnly: this.session.readOnly, busy: this.busy, ...(this.options.focusHost ? { focusHost: this.options.focusHost } : {}) });
+			this.post({ type: 'plan', view: annotatedPlanView(this.review, this.session), readOnly: this.session.readOnly, busy: this.busy, ...(this.options.focusHost ? { focusHost: this.options.focusHost } : {}) });
 		} catch (err) {
 			this.review = undefined;
 			const described = describeError(err);
@@ -148,6 +150,9 @@ export class PlanPanel implements vscode.Disposable {
 				if (!this.session.readOnly && this.session.hostPath) {
 					await protectHostCodeFromReview(this.session, this.session.hostPath);
 				}
+				break;
+			case 'proposeRemoveUnused':
+				await vscode.commands.executeCommand('airlock.proposeRemoveUnused');
 				break;
 		}
 	}

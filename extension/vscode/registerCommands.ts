@@ -7,6 +7,10 @@ import { showBlocked } from './commands/showBlocked';
 import { showPlan } from './commands/showPlan';
 import { switchMode } from './commands/switchMode';
 import { verify } from './commands/verify';
+import { reviewRequest } from './commands/reviewRequest';
+import { rejectRequest } from './commands/rejectRequest';
+import { showSuspects } from './commands/showSuspects';
+import { proposePolicy, proposeRemoveUnused } from './commands/proposePolicy';
 import { reportError } from './nextStep';
 import type { AirlockSession } from './session';
 
@@ -21,6 +25,11 @@ const COMMANDS: Readonly<Record<string, Handler>> = {
 	'airlock.verify': verify,
 	'airlock.switchMode': switchMode,
 	'airlock.reopenLocked': reopenLocked,
+	'airlock.reviewRequest': reviewRequest,
+	'airlock.rejectRequest': rejectRequest,
+	'airlock.showSuspects': showSuspects,
+	'airlock.proposePolicy': proposePolicy,
+	'airlock.proposeRemoveUnused': proposeRemoveUnused,
 };
 
 /** Registers every command; an unexpected error ends in a message with "Show Log", never silently. */

@@ -27,6 +27,26 @@ export interface PlanRowView {
 	readonly change: EntryChange;
 	/** For `changed`: what changed, e.g. "port 22 added". */
 	readonly changeDetails: readonly string[];
+	/** Set by annotatePlanView (planAnnotations.ts): the agent asked for this host. */
+	readonly requested?: RowRequestView;
+	/** Set by annotatePlanView: how much the entry is used. */
+	readonly usage?: RowUsageView;
+}
+
+export interface RowRequestView {
+	readonly id: string;
+	/** The agent's reason: untrusted, already cleaned; shown as text only. */
+	readonly why: string;
+	readonly count: number;
+	readonly at: number;
+}
+
+export interface RowUsageView {
+	readonly count: number;
+	readonly lastUsed?: number;
+	readonly unused: boolean;
+	readonly text: string;
+	readonly names: readonly string[];
 }
 
 export interface PlanGroupView {
@@ -56,6 +76,17 @@ export interface PlanView {
 	readonly findings?: FindingsView;
 	/** Container findings accepted / no longer accepted since the approval. */
 	readonly acceptanceChanges?: { readonly added: readonly string[]; readonly removed: readonly string[] };
+	/** Set by annotatePlanView when usage is tracked. */
+	readonly usage?: PlanUsageView;
+}
+
+export interface PlanUsageView {
+	readonly unusedAfterDays: number;
+	readonly trackingSince: number;
+	/** Unused entries this repository's policy file lists: their removal can be proposed. */
+	readonly removable: readonly string[];
+	/** Unused entries from presets, the baseline or the user file (remove them there). */
+	readonly elsewhere: readonly string[];
 }
 
 export interface ApprovalSummary {
