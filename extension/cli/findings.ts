@@ -119,7 +119,7 @@ export function acceptedFindingLines(workspace: string, approvedTerms: readonly 
 	if (accepted.length === 0) {
 		return { lines: [], ids: [] };
 	}
-	const outcome = examineWorkspaceSafely(workspace, { accepted: approvedTerms, editorChannels: false });
+	const outcome = examineWorkspaceSafely(workspace, { accepted: approvedTerms });
 	const lines = accepted.map((id) => {
 		const here = outcome.examination?.findings.filter((f) => f.id === id) ?? [];
 		const where = here.length > 0 ? here.map(findingLocation).join(', ') : 'not in the configuration now';
