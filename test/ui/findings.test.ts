@@ -66,6 +66,11 @@ describe('Airlock in code-server: a door beside the lock is shown and refused', 
 	it('"Keep Them Read-Only" on host-code-writable writes the read-only bind, says what it costs, and the finding goes away', async function () {
 		await ui.wb.dismissNotifications();
 		const view = await ui.wb.webview('li[data-finding="host-code-writable"]');
+		// Approved and with no blocker, the group is closed: open it, as a person would, by its heading.
+		const group = view.locator('#findings vscode-collapsible');
+		if ((await group.getAttribute('open')) === null) {
+			await group.click({ position: { x: 24, y: 12 } });
+		}
 		const row = view.locator('li[data-finding="host-code-writable"]');
 		assert.match(await row.locator('.offer-cost').innerText(), /editing \.vscode\/ then fail/);
 		await row.locator('.offer-button').click();
