@@ -67,9 +67,9 @@ describe('Airlock in code-server: a door beside the lock is shown and refused', 
 		await ui.wb.dismissNotifications();
 		const view = await ui.wb.webview('li[data-finding="host-code-writable"]');
 		// Approved and with no blocker, the group is closed: open it, as a person would, by its heading.
-		const group = view.locator('#findings vscode-collapsible');
+		const group = view.locator('#findings details');
 		if ((await group.getAttribute('open')) === null) {
-			await group.click({ position: { x: 24, y: 12 } });
+			await group.locator('summary').click();
 		}
 		const row = view.locator('li[data-finding="host-code-writable"]');
 		assert.match(await row.locator('.offer-cost').innerText(), /editing \.vscode\/ then fail/);
