@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { FINDING_KINDS, examineWorkspaceSafely, findingLocation, unacceptedBlockers, type ExaminationOutcome, type FindingId, type Severity } from '../findings';
+import { FINDING_KINDS, examineWorkspaceSafely, unacceptedBlockers, type ExaminationOutcome, type FindingId, type Severity } from '../findings';
 import type { Acceptance, Plan } from '../plan';
 import { HOST_CODE_COST } from '../findings/safeDefaults';
 
@@ -85,4 +85,3 @@ export function findingsViewFor(workspace: string, plan: Pick<Plan, 'terms' | 'a
 	return buildFindingsView(examineWorkspaceSafely(workspace, { accepted: plan.terms }), plan.acceptances ?? [], workspace);
 }
 
-export { findingLocation };
