@@ -29,6 +29,7 @@ export interface ContainerExamination {
 	/** The devcontainer.json examined, or where `airlock generate` would create it. */
 	readonly configFile: string;
 	readonly configExists: boolean;
+	readonly configKind: ReadConfiguration['kind'];
 	readonly topology: string;
 	readonly access: AgentAccess;
 	/** Blockers first, then warnings; each in file order. */
@@ -93,7 +94,7 @@ export function examineConfiguration(config: ReadConfiguration, facts: Workspace
 		};
 	});
 	findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column);
-	return { configFile: config.configFile, configExists: config.configExists, topology: topology.name, access, findings, notes: [...notes] };
+	return { configFile: config.configFile, configExists: config.configExists, configKind: config.kind, topology: topology.name, access, findings, notes: [...notes] };
 }
 
 /**
