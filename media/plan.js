@@ -2,13 +2,25 @@
 // DOM calls only (no innerHTML), so host names and reasons from the repository are inert text.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import { devcontainerSection } from './devcontainerDiff.js';
 
 (function () {
 	const vscode = acquireVsCodeApi();
 	const app = /** @type {HTMLElement} */ (document.getElementById('app'));
+	// The only live region: short news of what changed, never the whole page.
+	const announcer = /** @type {HTMLElement} */ (document.getElementById('announce'));
+	/** The last message rendered, to tell what changed. */
+	let shown;
+
+	function announce(text) {
+		// Cleared first, so the same words said twice are read twice.
+		announcer.textContent = '';
+		window.setTimeout(() => {
+			announcer.textContent = text;
+		}, 50);
+	}
 
 	/** Creates an element with attributes and children (strings become text nodes). */
 	function h(tag, attrs, ...children) {
@@ -79,59 +91,158 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 		for (const risk of row.risks) {
 			details.push(h('div', { class: 'detail risk', 'data-kind': risk.kind }, icon('warning', 'risk'), ' ', risk.message));
 		}
+		// Rows are read, not operated: no tab stop each (the decision buttons come first instead);
+		// the row "Allow…" proposed takes focus from code (tabindex -1).
 		return h(
 			'li',
-			{ class: `row row-${row.change}${row.host === focusHost ? ' focus' : ''}${row.requested ? ' row-requested' : ''}`, 'data-host': row.host, tabindex: '0', 'aria-label': `${row.display}, ports ${row.ports}${CHANGE_TEXT[row.change] ? ', ' + CHANGE_TEXT[row.change] : ''}${row.requested ? ', requested by the agent' : ''}${row.usage && row.usage.unused ? ', unused' : ''}${row.risks.length ? `, ${row.risks.length} risk notes` : ''}` },
+			{ class: `row row-${row.change}${row.host === focusHost ? ' focus' : ''}${row.requested ? ' row-requested' : ''}`, 'data-host': row.host, tabindex: row.host === focusHost ? '-1' : undefined, 'aria-label': `${row.display}, ports ${row.ports}${CHANGE_TEXT[row.change] ? ', ' + CHANGE_TEXT[row.change] : ''}${row.requested ? ', requested by the agent' : ''}${row.usage && row.usage.unused ? ', unused' : ''}${row.risks.length ? `, ${row.risks.length} risk notes` : ''}` },
 			h('div', { class: 'row-head' }, h('span', { class: 'host' }, row.display), h('span', { class: 'ports' }, row.ports), ...badges),
 			...details,
 		);
 	}
 
-	/** Open what needs a look: everything before the first approval, else the groups with changes. */
+	/**
+	 * Open what needs a look: everything before the first approval, else the groups with changes.
+	 * A native disclosure (<details>/<summary>): a button with its expanded state that Enter and
+	 * Space toggle, in every browser and screen reader.
+	 */
 	function groupView(group, focusHost, reviewAll) {
 		const hasNews = group.rows.some((r) => r.change !== 'unchanged' || r.host === focusHost);
-		const collapsible = h('vscode-collapsible', { heading: `${group.title} (${group.rows.length})`, description: group.description, open: reviewAll || hasNews || group.source === 'project' || group.source === 'user', 'data-source': group.source });
-		collapsible.append(h('ul', { class: 'rows', role: 'list' }, group.rows.map((r) => rowView(r, focusHost))));
-		return collapsible;
+		return h(
+			'details',
+			{ class: 'group', open: reviewAll || hasNews || group.source === 'project' || group.source === 'user', 'data-source': group.source },
+			h('summary', {}, h('span', { class: 'group-title' }, `${group.title} (${group.rows.length})`), ' ', h('span', { class: 'group-description' }, group.description)),
+			h('ul', { class: 'rows', role: 'list' }, group.rows.map((r) => rowView(r, focusHost))),
+		);
+	}
+
+	const HEADLINE_ICON = { approved: 'pass', changed: 'warning', 'never-approved': 'warning' };
+
+	/** Before "Lock This Repository…" there is nothing to approve: say so, and offer the step. */
+	function renderNoPolicy() {
+		app.replaceChildren(
+			h('header', {}, h('h1', {}, icon('shield'), ' Airlock egress plan'), h('p', { class: 'headline state-none', id: 'headline' }, icon('info'), ' This repository has no Airlock policy yet.')),
+			h('div', { class: 'actions', role: 'group', 'aria-label': 'Next step' }, h('vscode-button', { id: 'lock', onclick: () => send({ type: 'lock' }) }, 'Lock This Repository…')),
+			h(
+				'p',
+				{ class: 'explain' },
+				'Locking writes .devcontainer/airlock.yaml with the presets this repository suggests (you choose them). You then review the plan here — every host, where it came from, what it risks, and what Approve writes to devcontainer.json — and approve it. Until then nothing is approved, and a locked container would deny all egress.',
+			),
+		);
+	}
+
+	// ---- Container findings (core/views/findingsView.ts): settings that go around the proxy ----
+
+	function openFinding(f) {
+		return (event) => {
+			event.preventDefault();
+			send({ type: 'openProblem', file: f.file, line: f.line, column: f.column });
+		};
+	}
+
+	function findingRow(f, newlyAccepted) {
+		const state = f.accepted ? 'accepted' : f.severity;
+		const details = [h('div', { class: 'detail finding-detail' }, f.detail)];
+		if (f.acceptedBecause) {
+			details.push(h('div', { class: 'detail reason' }, icon('pass'), ' accepted on purpose: ', f.acceptedBecause));
+		}
+		return h(
+			'li',
+			{ class: `row finding finding-${state}`, 'data-finding': f.id, tabindex: '0', 'aria-label': `${f.title}: ${state}${newlyAccepted ? ', newly accepted' : ''}, at ${f.location}` },
+			h('div', { class: 'row-head' },
+				icon(state === 'blocker' ? 'error' : state === 'accepted' ? 'pass' : 'warning'),
+				h('span', { class: 'host finding-id' }, f.id),
+				h('span', { class: `change finding-state finding-state-${state}` }, state),
+				newlyAccepted ? h('span', { class: 'change change-added' }, 'new') : null,
+				h('a', { href: '#', class: 'location', title: `Open ${f.location}`, onclick: openFinding(f) }, f.location)),
+			...details,
+		);
+	}
+
+	/** Its own group: above the hosts while a blocker is not accepted (Approve refuses then), below otherwise. */
+	function findingsSection(findings, changes) {
+		if (!findings) {
+			return null;
+		}
+		const added = (changes && changes.added) || [];
+		const parts = [];
+		if (findings.openBlockers) {
+			parts.push(`${findings.openBlockers} blocking`);
+		}
+		if (findings.acceptedBlockers) {
+			parts.push(`${findings.acceptedBlockers} accepted`);
+		}
+		parts.push(`${findings.warnings} warning${findings.warnings === 1 ? '' : 's'}`);
+		const blocked = findings.openBlockers > 0 || findings.problems.length > 0;
+		const collapsible = h('vscode-collapsible', { heading: `Container settings (${parts.join(', ')})`, description: 'What the container itself lets the agent reach, around the proxy.', open: blocked || added.length > 0, 'data-source': 'findings' });
+		collapsible.append(
+			h('p', { class: `findings-headline${blocked ? ' blocked' : ''}`, id: 'findings-headline', role: blocked ? 'alert' : undefined }, findings.headline),
+			findings.problems.length ? h('ul', { class: 'rows', role: 'list' }, findings.problems.map((p) => h('li', { class: 'row finding finding-blocker' }, h('a', { href: '#', class: 'location', onclick: openFinding(p) }, p.message)))) : '',
+			h('ul', { class: 'rows', role: 'list' }, findings.rows.map((f) => findingRow(f, added.includes(f.id)))),
+			...findings.unusedAcceptances.map((n) => h('p', { class: 'detail' }, icon('info'), ' ', n)),
+			...((changes && changes.removed) || []).map((id) => h('p', { class: 'detail change-removed' }, `no longer accepted: ${id}`)),
+		);
+		return h('section', { class: `findings findings-${findings.placement}`, id: 'findings', 'aria-label': 'Container settings' }, collapsible);
 	}
 
 	function render(message) {
 		const { view, readOnly, busy, focusHost } = message;
+		if (message.setup === 'no-policy') {
+			renderNoPolicy();
+			if (!shown || shown.setup !== 'no-policy') {
+				announce(shown ? 'This repository has no Airlock policy yet.' : '');
+			}
+			shown = message;
+			vscode.setState(message);
+			return;
+		}
 		const header = h(
 			'header',
 			{},
 			h('h1', {}, icon('shield'), ' Airlock egress plan'),
-			h('p', { class: `headline state-${view.state}`, id: 'headline' }, view.headline),
-			h(
-				'dl',
-				{ class: 'facts' },
-				h('dt', {}, 'Mode'),
-				h('dd', { id: 'mode' }, view.modeChange ? `${view.modeChange.from} → ${view.modeChange.to}` : view.mode),
-				h('dt', {}, 'Hosts'),
-				h('dd', {}, `${view.counts.hosts} (${view.counts.risky} with risk notes)`),
-				h('dt', {}, 'Plan hash'),
-				h('dd', { class: 'hash', id: 'hash' }, view.hash),
-				view.approvedHash ? [h('dt', {}, 'Approved'), h('dd', { class: 'hash' }, `${view.approvedHash}${view.approvedBy ? ` by ${view.approvedBy}` : ''}${view.approvedAt ? ` at ${view.approvedAt}` : ''}`)] : [],
-			),
+			h('p', { class: `headline state-${view.state}`, id: 'headline' }, icon(HEADLINE_ICON[view.state] || 'info'), ' ', view.headline),
 		);
-		const notes = view.notes.length > 0 ? h('section', { class: 'notes', 'aria-label': 'Notes' }, view.notes.map((n) => h('p', {}, icon('info'), ' ', n))) : null;
-		const groups = h('section', { class: 'groups', 'aria-label': 'Hosts by source' }, view.groups.map((g) => groupView(g, focusHost, view.state === 'never-approved')));
-		const usage = usageView(view, readOnly);
+		// The decision comes before the rows, so the keyboard reaches it at once.
 		let actions;
 		if (readOnly) {
 			actions = h('p', { class: 'read-only', role: 'note' }, icon('lock'), ' Read-only inside the container: approvals happen on the host, where the container cannot change them. Reopen the folder locally to approve.');
 		} else {
-			const approve = h('vscode-button', { id: 'approve', disabled: busy || view.state === 'approved', onclick: () => send({ type: 'approve', hash: view.hash }) }, view.state === 'approved' ? 'Approved' : 'Approve');
+			const digest = message.devcontainer && message.devcontainer.ok ? message.devcontainer.digest : undefined;
+			const approve = h('vscode-button', { id: 'approve', disabled: busy || view.state === 'approved', onclick: () => send({ type: 'approve', hash: view.hash, ...(digest ? { configDigest: digest } : {}) }) }, view.state === 'approved' ? 'Approved' : 'Approve');
 			const reject = h('vscode-button', { id: 'reject', secondary: true, disabled: busy || view.state === 'approved', onclick: () => send({ type: 'reject' }) }, 'Reject');
 			const open = h('vscode-button', { id: 'open-policy', secondary: true, onclick: () => send({ type: 'openPolicy' }) }, 'Open Policy File');
-			actions = h('div', { class: 'actions' }, approve, reject, open, busy ? h('vscode-progress-ring', { 'aria-label': 'Applying' }) : null);
+			actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Decision' }, approve, reject, open, busy ? h('vscode-progress-ring', { 'aria-label': 'Approving and applying' }) : null);
 		}
-		app.replaceChildren(header, notes || '', h('vscode-divider', {}), groups, usage || '', h('vscode-divider', {}), actions);
+		const facts = h(
+			'dl',
+			{ class: 'facts' },
+			h('dt', {}, 'Mode'),
+			h('dd', { id: 'mode' }, view.modeChange ? `${view.modeChange.from} → ${view.modeChange.to}` : view.mode),
+			h('dt', {}, 'Hosts'),
+			h('dd', {}, `${view.counts.hosts} (${view.counts.risky} with risk notes)`),
+			h('dt', {}, 'Plan hash'),
+			h('dd', { class: 'hash', id: 'hash' }, view.hash),
+			view.approvedHash ? [h('dt', {}, 'Approved'), h('dd', { class: 'hash' }, `${view.approvedHash}${view.approvedBy ? ` by ${view.approvedBy}` : ''}${view.approvedAt ? ` at ${view.approvedAt}` : ''}`)] : [],
+		);
+		const notes = view.notes.length > 0 ? h('section', { class: 'notes', 'aria-label': 'Notes' }, view.notes.map((n) => h('p', {}, icon('info'), ' ', n))) : null;
+		const devcontainer = message.devcontainer && !readOnly ? devcontainerSection(h, icon, message.devcontainer, send) : null;
+		const groups = h('section', { class: 'groups', 'aria-labelledby': 'hosts-title' }, h('h2', { id: 'hosts-title' }, 'Hosts'), view.groups.map((g) => groupView(g, focusHost, view.state === 'never-approved')));
+		const usage = usageView(view, readOnly);
+		// Container findings: their own group, above the hosts while a blocker is not accepted.
+		const findings = findingsSection(view.findings, view.acceptanceChanges);
+		const above = findings && view.findings.placement === 'above-hosts';
+		app.replaceChildren(
+			header, actions, facts, notes || '', h('vscode-divider', {}),
+			(above && findings) || '', groups, usage || '', (!above && findings) || '',
+			...(devcontainer ? [h('vscode-divider', {}), devcontainer] : []),
+		);
 		const focused = focusHost ? [...app.querySelectorAll('li[data-host]')].find((li) => li.getAttribute('data-host') === focusHost) : undefined;
 		if (focused) {
 			focused.scrollIntoView({ block: 'center' });
 			/** @type {HTMLElement} */ (focused).focus();
 		}
+		announceChange(message);
+		shown = message;
 		vscode.setState(message);
 	}
 
@@ -154,13 +265,31 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 		return h('section', { class: 'usage', id: 'usage', 'aria-label': 'Unused entries' }, parts);
 	}
 
+	/** Says what changed since the last render (nothing on the first: the page itself is read then). */
+	function announceChange(message) {
+		if (!shown || shown.type !== 'plan' || !shown.view) {
+			return;
+		}
+		if (message.busy && !shown.busy) {
+			announce('Approving and applying…');
+		} else if (!message.busy && shown.busy) {
+			announce(message.view.headline);
+		} else if (message.view.hash !== shown.view.hash || message.view.state !== shown.view.state) {
+			announce(`Plan updated. ${message.view.headline}`);
+		}
+	}
+
 	function renderError(message) {
-		const children = [h('h1', {}, icon('error'), ' The plan cannot be shown'), h('p', { class: 'error', id: 'error', role: 'alert' }, message.message)];
+		const children = [h('h1', {}, icon('error'), ' The plan cannot be shown'), h('p', { class: 'error', id: 'error' }, message.message)];
 		if (message.problem) {
 			const p = message.problem;
 			children.push(h('vscode-button', { id: 'open-problem', onclick: () => send({ type: 'openProblem', file: p.file, line: p.line, column: p.column }) }, `Open ${p.file.split('/').pop()}:${p.line}:${p.column}`));
 		}
 		app.replaceChildren(...children);
+		if (!shown || shown.type !== 'error' || shown.message !== message.message) {
+			announce('The plan cannot be shown: the policy has a problem.');
+		}
+		shown = message;
 	}
 
 	function send(message) {

@@ -8,9 +8,10 @@ const production = process.argv.includes('--production');
 const common = { mainFields: ['module', 'main'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: production, sourcemap: !production, sourcesContent: false, logLevel: 'warning' };
 
 // The .vsix ships without node_modules (`vsce package --no-dependencies`), so nothing may stay
-// external in the extension bundle but `vscode`. docker-modem loads ssh2 at start-up for
-// ssh:// engines, which Airlock does not support (connect.ts takes unix and tcp only), and
-// ssh2's native parts cannot be bundled: the extension gets an empty ssh2.
+// external in the extension bundle but `vscode`, nor in the CLI bundle (which the .vsix carries
+// too) but the devcontainer CLI, which the .vsix ships beside it. docker-modem loads ssh2 at
+// start-up for ssh:// engines, which Airlock does not support (connect.ts takes unix and tcp
+// only), and ssh2's native parts cannot be bundled: both bundles get an empty ssh2.
 const withoutSsh2 = {
 	name: 'without-ssh2',
 	setup(build) {
@@ -21,7 +22,7 @@ const withoutSsh2 = {
 
 await Promise.all([
 	esbuild.build({ ...common, entryPoints: ['extension/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [withoutSsh2] }),
-	esbuild.build({ ...common, entryPoints: ['extension/cli/main.ts'], outfile: 'dist/cli.js', external: ['cpu-features', 'ssh2', '@devcontainers/cli'], banner: { js: '#!/usr/bin/env node' } }),
+	esbuild.build({ ...common, entryPoints: ['extension/cli/main.ts'], outfile: 'dist/cli.js', external: ['@devcontainers/cli'], plugins: [withoutSsh2], banner: { js: '#!/usr/bin/env node' } }),
 	esbuild.build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['media/plan.js'], outfile: 'dist/media/plan.js' }),
 ]);
 mkdirSync('dist/media', { recursive: true });

@@ -5,6 +5,7 @@ import { loadPreset, listPresets, UnknownPresetError, presetsDirectory } from '.
 import { riskNotesFor, type RiskNote } from './risks';
 import { planHashOf, policyHash, type EnforcedPolicy, type EnforcedRule, type Mode } from './enforcedPolicy';
 import { InvalidInputError, type SourceProblem } from './errors';
+import { acceptTerm, acceptedIdsOf, type FindingId } from './findings/catalog';
 
 /**
  * The resolved egress plan: every host the container may reach, where each came from, and
@@ -40,6 +41,17 @@ export interface Plan {
 	readonly policy: EnforcedPolicy;
 	/** Things a reviewer should know that are not errors (overlaps folded, baseline off). */
 	readonly notes: readonly string[];
+	/** Container findings the project accepts on purpose (each is also a term `accept <id>`). */
+	readonly acceptances?: readonly Acceptance[];
+}
+
+/** `accept:` in the project's airlock.yaml: a container finding accepted on purpose, with why. */
+export interface Acceptance {
+	readonly finding: FindingId;
+	readonly reason: string;
+	readonly file: string;
+	readonly line: number;
+	readonly column: number;
 }
 
 export interface PlanLayers {
@@ -178,8 +190,26 @@ export function buildPlan(layers: PlanLayers): Plan {
 	const exfilWarn = entries.filter((e) => e.exfilWarn).map((e) => e.host);
 	const exactFolded = [...byHost.values()].flatMap((acc) => acc.exactFolded);
 	const policy: EnforcedPolicy = { mode, rules: [...entriesToRules(entries), ...exactFolded], ...(exfilWarn.length > 0 ? { exfilWarn } : {}) };
-	const terms: string[] = [];
-	return { mode, hash: planHashOf(policy, terms), policyHash: policyHash(policy), terms, entries, policy, notes };
+	const acceptances = acceptancesOf(layers);
+	const terms = [...new Set(acceptances.map((a) => acceptTerm(a.finding)))].sort();
+	return { mode, hash: planHashOf(policy, terms), policyHash: policyHash(policy), terms, entries, policy, notes, ...(acceptances.length > 0 ? { acceptances } : {}) };
+}
+
+/**
+ * Acceptances come from the project file only: accepting a door in the user file would accept
+ * it for every repository, which is the "implied by something else" an acceptance must never be.
+ */
+function acceptancesOf(layers: PlanLayers): Acceptance[] {
+	const fromUser = layers.user?.accept ?? [];
+	if (fromUser.length > 0) {
+		throw new InvalidInputError(fromUser.map((a) => ({
+			file: layers.user?.file ?? '', line: a.line, column: a.column, entry: a.finding,
+			message: `accept: ${a.finding} in the user policy would accept it for every repository`,
+			hint: "accept a finding in the repository's .devcontainer/airlock.yaml, where it is reviewed with that repository's configuration",
+		})));
+	}
+	const project = layers.project;
+	return (project?.accept ?? []).map((a) => ({ finding: a.finding, reason: a.reason, file: project?.file ?? '', line: a.line, column: a.column }));
 }
 
 function exfilWarnNote(host: string): RiskNote {
@@ -266,14 +296,20 @@ export interface PlanDiff {
 	readonly removed: readonly PlanEntry[];
 	readonly changed: readonly PlanChange[];
 	readonly modeChanged?: { readonly from: Mode; readonly to: Mode };
+	/** Container findings newly accepted / no longer accepted (absent when none changed). */
+	readonly acceptancesAdded?: readonly FindingId[];
+	readonly acceptancesRemoved?: readonly FindingId[];
 }
 
 export function isEmptyDiff(diff: PlanDiff): boolean {
-	return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 && !diff.modeChanged;
+	return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 && !diff.modeChanged && !diff.acceptancesAdded?.length && !diff.acceptancesRemoved?.length;
 }
 
+/** Plan terms travel with the hosts; an approval recorded before terms existed had none. */
+type DiffSide = Pick<Plan, 'mode' | 'entries'> & { readonly terms?: readonly string[] };
+
 /** What `current` changes compared with the approved plan (everything is added when none was approved). */
-export function diffPlans(approved: Pick<Plan, 'mode' | 'entries'> | undefined, current: Pick<Plan, 'mode' | 'entries'>): PlanDiff {
+export function diffPlans(approved: DiffSide | undefined, current: DiffSide): PlanDiff {
 	const before = new Map((approved?.entries ?? []).map((e) => [e.host, e]));
 	const after = new Map(current.entries.map((e) => [e.host, e]));
 	const added = current.entries.filter((e) => !before.has(e.host));
@@ -316,7 +352,15 @@ export function diffPlans(approved: Pick<Plan, 'mode' | 'entries'> | undefined, 
 		}
 	}
 	const modeChanged = approved && approved.mode !== current.mode ? { from: approved.mode, to: current.mode } : undefined;
-	return { added, removed, changed, ...(modeChanged ? { modeChanged } : {}) };
+	const acceptedBefore = acceptedIdsOf(approved?.terms ?? []);
+	const acceptedNow = acceptedIdsOf(current.terms ?? []);
+	const acceptancesAdded = acceptedNow.filter((id) => !acceptedBefore.includes(id));
+	const acceptancesRemoved = acceptedBefore.filter((id) => !acceptedNow.includes(id));
+	return {
+		added, removed, changed, ...(modeChanged ? { modeChanged } : {}),
+		...(acceptancesAdded.length > 0 ? { acceptancesAdded } : {}),
+		...(acceptancesRemoved.length > 0 ? { acceptancesRemoved } : {}),
+	};
 }
 
 /** The plan as `airlock plan --json` prints it. */

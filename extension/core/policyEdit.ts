@@ -1,14 +1,17 @@
+import { isDeepStrictEqual } from 'node:util';
 import { isMap, isSeq, parseDocument, YAMLSeq, type Document } from 'yaml';
 import { writeFileAtomic, readFileIfExists } from './atomicFile';
-import { parsePolicyText } from './policyFile';
+import { parsePolicyText, type PolicyFile } from './policyFile';
+import { appendToTopLevelList, setTopLevelScalar } from './yamlSplice';
 import { projectPolicyFile } from './plan';
 import { checkHost, checkPort } from './hostname';
 import { InvalidInputError } from './errors';
 import type { Mode } from './enforcedPolicy';
 
 /**
- * Edits to the project's airlock.yaml that keep the person's comments and layout. Every edit
- * is validated by parsing the result with the one policy grammar before it is written
+ * Edits to the project's airlock.yaml that keep the person's comments and layout: each edit is a
+ * small text splice (core/yamlSplice.ts). Every edit is validated by parsing the result with the
+ * one policy grammar, and by checking it changed exactly what was asked, before it is written
  * (atomically), so an edit can never leave an invalid file behind.
  */
 export interface NewAllowEntry {
@@ -28,6 +31,11 @@ const NEW_FILE_HEADER = `# Airlock egress policy for this repository: the hosts 
 # (\`airlock approve\`, or "Airlock: Review & Approve Changes" in VS Code).
 `;
 
+/** The comment a new file carries after `mode:`; true whichever mode is set. */
+const MODE_COMMENT = '# enforce: block what is not allowed · audit: let it through and log what enforce would block';
+/** What files written before said after `mode:`; wrong once the mode is switched, so it is replaced. */
+const OLD_MODE_COMMENT = /^# or (audit|enforce)\b/;
+
 /** The text of a new policy file. */
 export function newPolicyText(options: { mode?: Mode; presets?: readonly string[]; allow?: readonly string[] } = {}): string {
 	const presets = options.presets ?? [];
@@ -35,7 +43,7 @@ export function newPolicyText(options: { mode?: Mode; presets?: readonly string[
 	const lines = [
 		NEW_FILE_HEADER.trimEnd(),
 		'version: 1',
-		`mode: ${options.mode ?? 'enforce'}          # or audit: let everything through, log what enforce would block`,
+		`mode: ${options.mode ?? 'enforce'}          ${MODE_COMMENT}`,
 		`presets: [${presets.join(', ')}]`,
 		allow.length === 0 ? 'allow: []' : 'allow:',
 		...allow.map((h) => `  - ${h.startsWith('*') ? JSON.stringify(h) : h}`),
@@ -54,22 +62,65 @@ export function createPolicyFile(workspace: string, text: string): string {
 	return file;
 }
 
-function editProjectPolicy(workspace: string, edit: (doc: Document) => boolean): PolicyEditResult {
+/**
+ * Applies one edit to the project file. `splice` edits the text in place; `expected` says what
+ * the parsed file must look like afterwards. Should a splice ever produce anything else, the
+ * edit is made through the YAML document instead (`fallback`), which keeps comments but may
+ * reflow the layout.
+ */
+function editProjectPolicy(
+	workspace: string,
+	edit: { splice: (text: string) => string; expected: (before: PolicyFile) => PolicyFile | undefined; fallback: (doc: Document) => void },
+): PolicyEditResult {
 	const file = projectPolicyFile(workspace);
 	const before = readFileIfExists(file);
 	if (before === undefined) {
 		throw new InvalidInputError([{ file, line: 1, column: 1, message: 'there is no policy file yet', hint: 'run `airlock init` (or "Airlock: Lock This Repository…") first' }]);
 	}
 	// Refuse to edit a file that is already invalid: the person has to see and fix that first.
-	parsePolicyText(before, file);
-	const doc = parseDocument(before);
-	if (!edit(doc)) {
+	const parsed = parsePolicyText(before, file);
+	const expected = edit.expected(parsed);
+	if (expected === undefined) {
 		return { file, changed: false, text: before };
 	}
-	const after = doc.toString();
+	let after: string | undefined;
+	try {
+		after = edit.splice(before);
+		if (!isDeepStrictEqual(semantic(parsePolicyText(after, file)), semantic(expected))) {
+			after = undefined;
+		}
+	} catch {
+		after = undefined;
+	}
+	if (after === undefined) {
+		const doc = parseDocument(before);
+		edit.fallback(doc);
+		after = doc.toString();
+	}
 	parsePolicyText(after, file);
 	writeFileAtomic(file, after);
 	return { file, changed: true, text: after };
+}
+
+/** What a policy file says, without positions. */
+function semantic(policy: PolicyFile): unknown {
+	return { mode: policy.mode, baseline: policy.baseline, presets: policy.presets.map((p) => p.name), allow: policy.allow.map((e) => ({ host: e.host, ports: e.ports, reason: e.reason })) };
+}
+
+/** `api.example.com`, `"*.example.org"` or `{ host: git.example.com, ports: [22], reason: "…" }`. */
+function allowItemText(host: string, ports: readonly number[] | undefined, reason: string | undefined): string {
+	const hostText = /^[a-z0-9]/.test(host) ? host : JSON.stringify(host);
+	if (!ports && !reason) {
+		return hostText;
+	}
+	const parts = [`host: ${hostText}`];
+	if (ports) {
+		parts.push(`ports: [${ports.join(', ')}]`);
+	}
+	if (reason) {
+		parts.push(`reason: ${JSON.stringify(reason)}`);
+	}
+	return `{ ${parts.join(', ')} }`;
 }
 
 /** Adds a host to `allow` unless the file already allows exactly that. */
@@ -85,42 +136,44 @@ export function addAllowEntry(workspace: string, entry: NewAllowEntry): PolicyEd
 			throw new InvalidInputError([{ file: '(new entry)', line: 1, column: 1, message: pc.message, hint: pc.hint, entry: String(p) }]);
 		}
 	}
-	const file = projectPolicyFile(workspace);
-	const current = parsePolicyText(readFileIfExists(file) ?? 'version: 1\n', file);
-	const already = current.allow.some((e) => e.host === checked.host && (e.ports ?? []).join(',') === (ports ?? []).join(','));
-	return editProjectPolicy(workspace, (doc) => {
-		if (already) {
-			return false;
-		}
-		let allow = doc.get('allow', true);
-		if (!isSeq(allow)) {
-			allow = new YAMLSeq();
-			doc.set('allow', allow);
-		}
-		const seq = allow as YAMLSeq;
-		// An empty flow list (`allow: []`) would stay on one line; switch it to block style.
-		if (seq.items.length === 0) {
-			seq.flow = false;
-		}
-		if (!ports && !entry.reason) {
-			seq.add(doc.createNode(checked.host));
-		} else {
-			const node = doc.createNode({ host: checked.host, ...(ports ? { ports } : {}), ...(entry.reason ? { reason: entry.reason } : {}) });
-			if (isMap(node)) {
-				node.flow = true;
+	const reason = entry.reason;
+	return editProjectPolicy(workspace, {
+		expected: (current) => {
+			const already = current.allow.some((e) => e.host === checked.host && (e.ports ?? []).join(',') === (ports ?? []).join(','));
+			return already ? undefined : { ...current, allow: [...current.allow, { host: checked.host, ...(ports ? { ports } : {}), ...(reason ? { reason } : {}) } as PolicyFile['allow'][number]] };
+		},
+		splice: (text) => appendToTopLevelList(text, 'allow', allowItemText(checked.host, ports, reason)),
+		fallback: (doc) => {
+			let allow = doc.get('allow', true);
+			if (!isSeq(allow)) {
+				allow = new YAMLSeq();
+				doc.set('allow', allow);
 			}
-			seq.add(node);
-		}
-		return true;
+			const seq = allow as YAMLSeq;
+			// An empty flow list (`allow: []`) would stay on one line; switch it to block style.
+			if (seq.items.length === 0) {
+				seq.flow = false;
+			}
+			if (!ports && !reason) {
+				seq.add(doc.createNode(checked.host));
+			} else {
+				const node = doc.createNode({ host: checked.host, ...(ports ? { ports } : {}), ...(reason ? { reason } : {}) });
+				if (isMap(node)) {
+					node.flow = true;
+				}
+				seq.add(node);
+			}
+		},
 	});
 }
 
+/** Sets `mode:` (only the value; a comment Airlock wrote that names the other mode is rewritten). */
 export function setMode(workspace: string, mode: Mode): PolicyEditResult {
-	return editProjectPolicy(workspace, (doc) => {
-		if (doc.get('mode') === mode) {
-			return false;
-		}
-		doc.set('mode', mode);
-		return true;
+	return editProjectPolicy(workspace, {
+		expected: (current) => (current.mode === mode ? undefined : { ...current, mode }),
+		splice: (text) => setTopLevelScalar(text, 'mode', mode, { afterKey: 'version', comment: (existing) => (OLD_MODE_COMMENT.test(existing) ? MODE_COMMENT : undefined) }),
+		fallback: (doc) => {
+			doc.set('mode', mode);
+		},
 	});
 }

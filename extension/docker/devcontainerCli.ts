@@ -22,6 +22,14 @@ export interface DevcontainerUpRun {
 
 const LOG_LIMIT = 200_000;
 
+/**
+ * The environment for running a script with `process.execPath`. Inside an editor that binary
+ * is Electron, which behaves as Node only with ELECTRON_RUN_AS_NODE set (plain Node ignores it).
+ */
+export function nodeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+	return process.versions.electron ? { ...env, ELECTRON_RUN_AS_NODE: '1' } : env;
+}
+
 /** The devcontainer CLI's entry script, from this package's dependencies. */
 export function devcontainerCliPath(): string {
 	// createRequire keeps bundlers from inlining the package: we need its file on disk.
@@ -62,11 +70,16 @@ export function parseDevcontainerUpOutput(stdout: string): DevcontainerUpResult 
  * Node >= 20, which whoever runs Airlock already has). `onLog` receives its log as it comes;
  * `removeExisting` recreates the workspace's container (needed after devcontainer.json changed).
  */
-export function runDevcontainerUp(workspace: string, options: { env?: NodeJS.ProcessEnv; onLog?: (text: string) => void; removeExisting?: boolean } = {}): Promise<DevcontainerUpRun> {
+export function runDevcontainerUp(workspace: string, options: { env?: NodeJS.ProcessEnv; onLog?: (text: string) => void; removeExisting?: boolean; signal?: AbortSignal } = {}): Promise<DevcontainerUpRun> {
 	const cli = devcontainerCliPath();
 	const args = [cli, 'up', '--workspace-folder', workspace, ...(options.removeExisting ? ['--remove-existing-container'] : [])];
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, args, { env: nodeEnv(options.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'] });
+		const abort = (): void => {
+			child.kill('SIGTERM');
+		};
+		options.signal?.addEventListener('abort', abort, { once: true });
+		child.on('close', () => options.signal?.removeEventListener('abort', abort));
 		let stdout = '';
 		let log = '';
 		child.stdout.on('data', (chunk: Buffer) => {
@@ -95,7 +108,7 @@ const RESOLVE_TIMEOUT_MS = 60_000;
 export function resolveFeatureRef(ref: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<FeatureRefResolution> {
 	const args = [devcontainerCliPath(), 'features', 'info', 'manifest', ref, '--output-format', 'json'];
 	return new Promise((resolve) => {
-		const child = spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, args, { env: nodeEnv(options.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'] });
 		let stdout = '';
 		let stderr = '';
 		const timer = setTimeout(() => child.kill('SIGKILL'), RESOLVE_TIMEOUT_MS);
@@ -123,9 +136,27 @@ export function resolveFeatureRef(ref: string, options: { env?: NodeJS.ProcessEn
 				resolve({ ok: true, digest });
 				return;
 			}
-			const lines = (stderr + stdout).split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).filter(Boolean);
-			const why = signal ? `no answer within ${RESOLVE_TIMEOUT_MS / 1000} s` : (lines.filter((l) => /error|fail|not found|denied|ENOTFOUND|ECONNREFUSED|unauthorized/i.test(l)).slice(-2).join('; ') || lines.slice(-1)[0] || `exit ${code}`);
-			resolve({ ok: false, why });
+			resolve({ ok: false, why: signal ? `no answer within ${RESOLVE_TIMEOUT_MS / 1000} s` : describeFetchFailure(stderr + stdout, code) });
 		});
 	});
+}
+
+/** The devcontainer CLI's failure to fetch a manifest, in one plain sentence. */
+export function describeFetchFailure(output: string, code: number | null): string {
+	const notFound = /getaddrinfo ENOTFOUND (\S+?)[;,\s]/.exec(output);
+	if (notFound) {
+		return `the registry host ${notFound[1]} does not resolve`;
+	}
+	const refused = /connect ECONNREFUSED (\S+?)[;,\s]/.exec(output);
+	if (refused) {
+		return `nothing answers at ${refused[1]} (is the registry running?)`;
+	}
+	if (/\b(401|403)\b|unauthori[sz]ed|denied/i.test(output)) {
+		return 'the registry refused access (log in with `docker login`)';
+	}
+	if (/\b404\b|manifest unknown|not found/i.test(output)) {
+		return 'the registry has no such Feature or tag';
+	}
+	const lines = output.split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).filter(Boolean);
+	return lines.filter((l) => /error|fail/i.test(l)).slice(-1)[0] ?? lines.slice(-1)[0] ?? `exit ${code}`;
 }

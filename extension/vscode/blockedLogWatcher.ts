@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
 import { formatAllowedLine, formatBlockedLine, isDenied, type ProxyLogEntry } from '../core/proxyLog';
-import { NotificationThrottle } from '../core/views/blockedHosts';
+import { describeBlockedRequest, isVerifyProbe, NotificationThrottle } from '../core/views/blockedHosts';
+import { COMMAND } from '../core/views/commandIds';
 import { ProxyLogFollower, type FollowerStateChange } from '../docker/logStream';
 import { readStatus } from '../docker/control';
+import { devContainerLabel } from '../docker/displayName';
+import { listWorkspaceContainers } from '../docker/findContainer';
 import type { AirlockSession } from './session';
 
 /** At most one "new host blocked" notification in this interval; the rest are counted. */
@@ -53,6 +56,11 @@ export class BlockedLogWatcher implements vscode.Disposable {
 			this.session.output.trace(formatAllowedLine(entry));
 			return;
 		}
+		if (isVerifyProbe(entry.host)) {
+			// "Verify Lockdown" asking the proxy for a host it must refuse: expected, not the user's.
+			this.session.output.info(`${formatBlockedLine(entry)} (Airlock's own verify probe: blocked as it should be)`);
+			return;
+		}
 		this.session.output.warn(formatBlockedLine(entry));
 		const { newHost } = this.session.blocked.record(entry);
 		this.session.notifyBlockedChanged();
@@ -70,12 +78,12 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		}
 		const held = this.throttle.takeSuppressed();
 		const more = held > 0 ? ` (and ${held} more new host${held === 1 ? '' : 's'})` : '';
-		const line = formatBlockedLine(entry);
+		const line = describeBlockedRequest(entry).replace(/\.$/, '');
 		const chosen = await vscode.window.showWarningMessage(`Airlock: ${line}${more}.`, 'Allow…', 'Show Blocked Hosts');
 		if (chosen === 'Allow…') {
-			await vscode.commands.executeCommand('airlock.allowHost', { host: entry.host, ports: [entry.port] });
+			await vscode.commands.executeCommand(COMMAND.allowHost, { host: entry.host, ports: [entry.port] });
 		} else if (chosen === 'Show Blocked Hosts') {
-			await vscode.commands.executeCommand('airlock.showBlocked');
+			await vscode.commands.executeCommand(COMMAND.showBlocked);
 		}
 	}
 
@@ -83,23 +91,53 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		const out = this.session.output;
 		switch (change.state) {
 			case 'following': {
-				const name = change.container?.name ?? change.container?.id ?? 'the container';
+				const container = change.container ? { ...change.container, label: await this.labelOf(change.container.id, change.container.name) } : undefined;
+				const name = container ? `${container.label} (${container.name})` : 'the container';
 				out.info(`Following the proxy log of container ${name}.`);
-				this.session.update({ containerState: 'starting', ...(change.container ? { container: change.container } : {}), detail: `Container: ${name}` });
+				this.session.update({ containerState: 'starting', ...(container ? { container } : {}), detail: `Container: ${name}` });
 				await this.readLockState(change.container?.id);
 				this.onFollowing();
 				break;
 			}
-			case 'waiting-for-container':
-				out.info(`No locked container is running for ${this.session.hostPath}; waiting for one to start.`);
-				this.session.update({ containerState: 'no-container', detail: 'No locked container is running for this folder.' });
+			case 'waiting-for-container': {
+				const stopped = await this.stoppedContainer();
+				if (stopped) {
+					out.info(`The locked container ${stopped.label} (${stopped.name}) is not running; waiting for it to start.`);
+					this.session.update({ containerState: 'stopped', container: stopped, detail: `Container: ${stopped.label} (${stopped.name}), ${stopped.state}` });
+				} else {
+					out.info(`No locked container is running for ${this.session.hostPath}; waiting for one to start.`);
+					this.session.update({ containerState: 'no-container', detail: 'No locked container is running for this folder.' });
+				}
 				break;
+			}
 			case 'engine-unreachable':
 				out.warn(`The Docker engine does not answer: ${change.detail ?? this.session.dockerDescription}. Airlock keeps trying; start the engine, or set DOCKER_HOST.`);
 				this.session.update({ containerState: 'engine-unreachable', detail: change.detail ?? '' });
 				break;
 			default:
 				break;
+		}
+	}
+
+	/** The dev container's own name for a container the follower found. */
+	private async labelOf(id: string, fallback: string): Promise<string> {
+		try {
+			const all = await listWorkspaceContainers(this.session.docker, this.session.hostPath ?? '', { includeStopped: true });
+			const found = all.find((c) => c.id === id);
+			return found ? devContainerLabel(found) : fallback;
+		} catch {
+			return fallback;
+		}
+	}
+
+	/** The newest container of this folder that exists but does not run, if any. */
+	private async stoppedContainer(): Promise<{ id: string; name: string; label: string; state: string } | undefined> {
+		try {
+			const all = await listWorkspaceContainers(this.session.docker, this.session.hostPath ?? '', { includeStopped: true });
+			const newest = all[0];
+			return newest && !newest.running ? { id: newest.id, name: newest.name, label: devContainerLabel(newest), state: newest.state } : undefined;
+		} catch {
+			return undefined;
 		}
 	}
 
@@ -122,7 +160,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 			state = 'not-locked';
 			reason = `no working Airlock control command (${err instanceof Error ? err.message : String(err)})`;
 		}
-		const detail = `Container: ${this.session.state.container?.name ?? id}${reason ? ` (${reason})` : ''}`;
+		const detail = `Container: ${this.session.containerLabel}${reason ? ` (${reason})` : ''}`;
 		if (state !== this.session.state.containerState || detail !== this.session.state.detail) {
 			this.session.update({ containerState: state, detail });
 			if (state === 'not-locked') {

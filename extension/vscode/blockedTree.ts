@@ -45,7 +45,9 @@ export function createBlockedTree(session: AirlockSession): { provider: BlockedH
 	const view = vscode.window.createTreeView(BLOCKED_VIEW_ID, { treeDataProvider: provider, showCollapseAll: false });
 	const render = (): void => {
 		provider.refresh();
-		view.badge = session.blocked.hostCount > 0 ? { value: session.blocked.hostCount, tooltip: `${session.blocked.hostCount} blocked hosts` } : undefined;
+		const hosts = session.blocked.hostCount;
+		// The badge and the status bar both count hosts.
+		view.badge = hosts > 0 ? { value: hosts, tooltip: `${hosts} host${hosts === 1 ? '' : 's'} blocked (${session.blocked.totalBlocked} request${session.blocked.totalBlocked === 1 ? '' : 's'})` } : undefined;
 		view.message = treeMessage(session);
 	};
 	render();
@@ -56,18 +58,25 @@ export function createBlockedTree(session: AirlockSession): { provider: BlockedH
 /** Says plainly what the tree is showing, above the items. */
 function treeMessage(session: AirlockSession): string | undefined {
 	const s = session.state;
+	if (session.where === 'no-folder') {
+		return undefined;
+	}
 	switch (s.containerState) {
 		case 'no-container':
-			return 'No locked container is running for this folder. Blocked requests appear here when one starts.';
+			return s.startInProgress ? 'Starting the locked container…' : 'No locked container is running for this folder. Blocked requests appear here when one starts.';
+		case 'stopped':
+			return `The locked container ${session.containerLabel} is stopped. Blocked requests appear here when it runs again.`;
 		case 'engine-unreachable':
 			return `The Docker engine does not answer (${session.dockerDescription}); retrying.`;
 		case 'not-locked':
-			return 'The container is running but NOT LOCKED: egress is closed, but the proxy is not working. Run "Airlock: Verify Lockdown".';
+			return `${session.containerLabel} is running but NOT LOCKED: egress is closed, but the proxy is not working. Run "Airlock: Verify Lockdown".`;
 		case 'read-only':
 			return 'Inside the container Airlock only shows the policy; blocked requests and approvals live on the host.';
+		case 'checking':
+			return 'Looking for the Docker engine and this folder\'s container…';
 		case 'starting':
-			return 'Connecting to the Docker engine and the container…';
+			return `Waiting for ${session.containerLabel} to report its lock…`;
 		default:
-			return session.blocked.hostCount === 0 ? `Following ${s.container?.name ?? 'the container'}: nothing blocked yet.` : undefined;
+			return session.blocked.hostCount === 0 ? `Following ${session.containerLabel}: nothing blocked yet.` : undefined;
 	}
 }

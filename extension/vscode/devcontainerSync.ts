@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { EnforcedPolicy } from '../core/enforcedPolicy';
-import { checkDevcontainer, planDevcontainer, writeDevcontainer, type FeatureSource } from '../core/devcontainer';
+import { checkDevcontainer, planDevcontainer, writeDevcontainer, type FeatureSource, type GenerateOptions } from '../core/devcontainer';
 
 /**
  * Keeps devcontainer.json in step with the approved policy. The Feature source is decided by the
@@ -12,10 +12,15 @@ export function featureSourceFor(_workspace: string): FeatureSource | undefined 
 	return ref === '' ? undefined : { kind: 'published', ref };
 }
 
+/** How the editor generates devcontainer.json for `policy`: what the review previews and Approve writes. */
+export function generateOptionsFor(workspace: string, policy: EnforcedPolicy): GenerateOptions {
+	const feature = featureSourceFor(workspace);
+	return { workspace, policy, ...(feature ? { feature } : {}) };
+}
+
 /** Writes devcontainer.json for `policy`; returns the file and whether anything changed. */
 export function regenerateDevcontainer(workspace: string, policy: EnforcedPolicy): { file: string; changed: boolean } {
-	const feature = featureSourceFor(workspace);
-	const opts = { workspace, policy, ...(feature ? { feature } : {}) };
+	const opts = generateOptionsFor(workspace, policy);
 	const plan = planDevcontainer(opts);
 	if (plan.changed) {
 		writeDevcontainer(plan, opts);

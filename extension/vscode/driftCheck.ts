@@ -48,14 +48,17 @@ export class DriftCheck {
 		}
 		let policyDiff: string[] = [];
 		let mode = approval?.mode;
+		let policyValid = true;
 		try {
 			const plan = resolvePlan(workspace);
 			mode ??= plan.mode;
 			const diff = diffPlans(approval?.plan, plan);
 			policyDiff = approval && !isEmptyDiff(diff) ? diffLines(diff) : [];
 		} catch (err) {
+			policyValid = false;
 			problems.push(describeError(err).message);
 		}
+		const policy = !fs.existsSync(policyFileOf(workspace)) && policyValid ? 'none' : policyValid ? 'valid' : 'invalid';
 		let devcontainer: string[] = [];
 		let liveHash: string | undefined;
 		if (approval) {
@@ -82,7 +85,7 @@ export class DriftCheck {
 		const liveDiffers = liveHash !== undefined && approval !== undefined && liveHash !== policyHash(parseCanonicalText(approval.canonicalPolicy));
 		const report: DriftReport = { approved: approval !== undefined, policyDiff, devcontainer, ...(liveHash ? { liveHash } : {}), liveDiffers, problems };
 		const drift = policyDiff.length > 0 || devcontainer.length > 0 || liveDiffers;
-		this.session.update({ approved: approval !== undefined, drift, ...(mode ? { mode } : {}) });
+		this.session.update({ approved: approval !== undefined, drift, policy, policyChanged: policyDiff.length > 0, configDrift: devcontainer.length > 0, liveDiffers, ...(mode ? { mode } : {}) });
 		this.log(report);
 		if (options.notify) {
 			await this.warn(report);
@@ -124,12 +127,12 @@ export class DriftCheck {
 				[{ label: 'Apply Approved Policy', run: () => applyApprovedWithProgress(this.session) }, { label: 'Show Log', run: () => this.session.output.show(true) }],
 			);
 		}
-		if (report.policyDiff.length > 0) {
+		if (report.policyDiff.length > 0 && JSON.stringify(report.policyDiff) !== this.session.dismissedPolicyDiff) {
 			await showWarningWithSteps(
 				`Airlock: the policy differs from what you approved (${report.policyDiff.length} change${report.policyDiff.length === 1 ? '' : 's'}). Nothing new is enforced until you approve.`,
 				[review, { label: 'Show Diff', run: () => this.session.output.show(true) }],
 			);
-		} else if (report.devcontainer.length > 0) {
+		} else if (report.policyDiff.length === 0 && report.devcontainer.length > 0) {
 			const workspace = this.session.hostPath ?? '';
 			await showWarningWithSteps(`Airlock: devcontainer.json differs from the approved plan: ${report.devcontainer[0]}`, [
 				{ label: 'Regenerate devcontainer.json', run: () => this.regenerate(workspace) },

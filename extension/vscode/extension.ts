@@ -8,15 +8,16 @@ import { createBlockedTree } from './blockedTree';
 import { devContainersAvailable } from './devContainers';
 import { DriftCheck } from './driftCheck';
 import { PlanPanel } from './planPanel';
+import { PolicyDiagnostics } from './policyDiagnostics';
 import { policyFileOf } from './planReview';
 import { registerCommands } from './registerCommands';
 import { AirlockSession, type SessionState } from './session';
-import { createStatusBar } from './statusBar';
+import { createStatusBar, currentStatus } from './statusBar';
 import { locateWorkspace } from './workspaceLocation';
 
 /** What the extension returns from activate(); used by the integration tests. */
 export interface AirlockApi {
-	state(): SessionState & { blocked: BlockedHostSummary[]; readOnly: boolean; hostPath?: string };
+	state(): SessionState & { blocked: BlockedHostSummary[]; readOnly: boolean; hostPath?: string; status: string };
 	checkDrift(): Promise<unknown>;
 }
 
@@ -38,6 +39,13 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
 	void setContext('airlock.devContainersAvailable', devContainersAvailable());
 	context.subscriptions.push(vscode.extensions.onDidChange(() => void setContext('airlock.devContainersAvailable', devContainersAvailable())));
 	updatePolicyContext();
+
+	const policyFolder = session.hostPath ?? (location?.kind === 'inside-container' ? location.localPath : undefined);
+	if (policyFolder) {
+		session.diagnostics = new PolicyDiagnostics(policyFolder);
+		context.subscriptions.push(session.diagnostics);
+		session.diagnostics.check();
+	}
 
 	const tree = createBlockedTree(session);
 	context.subscriptions.push(tree.disposable, createStatusBar(session));
@@ -63,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
 			clearTimeout(timer);
 			timer = setTimeout(() => {
 				updatePolicyContext();
+				session.diagnostics?.check();
 				PlanPanel.refreshIfOpen();
 				void drift.run({ notify: true });
 			}, DEBOUNCE_MS);
@@ -71,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
 	}
 
 	return {
-		state: () => ({ ...session.state, blocked: session.blocked.list(), readOnly: session.readOnly, ...(session.hostPath ? { hostPath: session.hostPath } : {}) }),
+		state: () => ({ ...session.state, blocked: session.blocked.list(), readOnly: session.readOnly, ...(session.hostPath ? { hostPath: session.hostPath } : {}), status: currentStatus(session).label }),
 		checkDrift: () => drift.run({ notify: false }),
 	};
 }
@@ -79,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
 function describeLocation(session: AirlockSession): string {
 	const location = session.location;
 	if (!location) {
-		return 'Airlock: no folder is open.';
+		return 'Airlock: no folder is open; open a repository folder to lock its dev container.';
 	}
 	switch (location.kind) {
 		case 'host':

@@ -1,24 +1,38 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { COMMAND } from '../core/views/commandIds';
 import type { PlanView } from '../core/views/planView';
 import { approvePlan } from './applyApproved';
 import { describeError, openAt, reportError } from './nextStep';
-import { policyFileOf, reviewInsideContainer, reviewOnHost, type PlanReview } from './planReview';
+import { policyFileOf, reviewInsideContainer, reviewOnHost, type DevcontainerReview, type PlanReview } from './planReview';
 import { annotatedPlanView } from './planExtras';
+import { rejectReview } from './rejectReview';
 import type { AirlockSession } from './session';
 
 /** Messages the webview sends (media/plan.js). */
 type FromWebview =
 	| { type: 'ready' }
-	| { type: 'approve'; hash: string }
+	| { type: 'approve'; hash: string; configDigest?: string }
 	| { type: 'reject' }
 	| { type: 'openPolicy' }
 	| { type: 'proposeRemoveUnused' }
+	| { type: 'lock' }
 	| { type: 'openProblem'; file: string; line: number; column: number };
 
 /** Messages the webview receives. */
 export type ToWebview =
-	| { type: 'plan'; view: PlanView; readOnly: boolean; focusHost?: string; busy: boolean }
+	| {
+			type: 'plan';
+			view: PlanView;
+			readOnly: boolean;
+			focusHost?: string;
+			busy: boolean;
+			/** `no-policy`: nothing to approve until "Lock This Repository…" writes airlock.yaml. */
+			setup: 'ready' | 'no-policy';
+			/** What Approve writes to the dev container configuration (host only). */
+			devcontainer?: DevcontainerReview;
+		}
 	| { type: 'error'; message: string; problem?: { file: string; line: number; column: number } };
 
 export interface PlanPanelOptions {
@@ -94,7 +108,8 @@ export class PlanPanel implements vscode.Disposable {
 <title>Airlock: Plan</title>
 </head>
 <body>
-<main id="app" aria-live="polite"><p class="loading">Loading the plan…</p></main>
+<main id="app"><p class="loading">Loading the plan…</p></main>
+<div id="announce" class="sr-only" role="status" aria-live="polite" aria-atomic="true"></div>
 <script nonce="${n}" src="${script}"></script>
 </body>
 </html>`;
@@ -114,12 +129,21 @@ export class PlanPanel implements vscode.Disposable {
 			} else {
 				throw new Error(location ? location.why : 'open a folder first');
 			}
-			this.post({ type: 'plan', view: annotatedPlanView(this.review, this.session), readOnly: this.session.readOnly, busy: this.busy, ...(this.options.focusHost ? { focusHost: this.options.focusHost } : {}) });
+			this.post({
+				type: 'plan',
+				view: annotatedPlanView(this.review, this.session),
+				readOnly: this.session.readOnly,
+				busy: this.busy,
+				setup: this.review.hasPolicyFile ? 'ready' : 'no-policy',
+				...(this.review.devcontainer ? { devcontainer: this.review.devcontainer } : {}),
+				...(this.options.focusHost ? { focusHost: this.options.focusHost } : {}),
+			});
 		} catch (err) {
 			this.review = undefined;
 			const described = describeError(err);
 			this.post({ type: 'error', message: described.message, ...(described.openFile ? { problem: described.openFile } : {}) });
-			void reportError('cannot show the plan', err, this.session.output);
+			// The panel says it, and a broken policy file shows in Problems; a toast on every save would only pile up.
+			this.session.output.warn(`The plan cannot be shown: ${described.message}`);
 		}
 	}
 
@@ -129,15 +153,21 @@ export class PlanPanel implements vscode.Disposable {
 				this.refresh();
 				break;
 			case 'approve':
-				await this.approve(message.hash);
+				await this.approve(message.hash, message.configDigest);
+				break;
+			case 'lock':
+				await vscode.commands.executeCommand(COMMAND.lockRepository);
 				break;
 			case 'reject':
 				await this.reject();
 				break;
 			case 'openPolicy': {
 				const workspace = this.session.hostPath ?? (this.session.location?.kind === 'inside-container' ? this.session.location.localPath : undefined);
-				if (workspace) {
+				if (workspace && fs.existsSync(policyFileOf(workspace))) {
 					await openAt(policyFileOf(workspace));
+				} else if (workspace) {
+					// No file to open yet: creating it is "Lock This Repository…".
+					await vscode.commands.executeCommand(COMMAND.lockRepository);
 				}
 				break;
 			}
@@ -150,14 +180,14 @@ export class PlanPanel implements vscode.Disposable {
 		}
 	}
 
-	private async approve(hash: string): Promise<void> {
+	private async approve(hash: string, configDigest?: string): Promise<void> {
 		if (this.session.readOnly || this.busy) {
 			return;
 		}
 		this.busy = true;
 		this.refresh();
 		try {
-			const outcome = await approvePlan(this.session, hash);
+			const outcome = await approvePlan(this.session, hash, configDigest);
 			this.session.output.info(`Review: approve → ${outcome}`);
 		} catch (err) {
 			await reportError('approval failed', err, this.session.output);
@@ -170,14 +200,8 @@ export class PlanPanel implements vscode.Disposable {
 	private async reject(): Promise<void> {
 		const onReject = this.options.onReject;
 		this.options = {};
-		if (onReject) {
-			await onReject();
-		}
-		this.session.output.info('Review: rejected; the approved plan stays as it was.');
-		void vscode.window.showInformationMessage(
-			onReject ? 'Airlock: rejected. The proposed entry was taken out of the policy file; the approved plan is unchanged.' : 'Airlock: rejected. Nothing changed: the container keeps enforcing the approved plan. The policy file still proposes these changes until you edit it.',
-		);
 		this.panel.dispose();
+		await rejectReview(this.session, onReject);
 	}
 
 	dispose(): void {

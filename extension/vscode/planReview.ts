@@ -1,9 +1,16 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { approvalLockFile } from '../core/approvalLock';
 import { readApproval } from '../core/approvals';
-import { parseCanonicalText, policyHash, type EnforcedPolicy } from '../core/enforcedPolicy';
+import { planDevcontainer } from '../core/devcontainer';
+import { parseCanonicalText, planHashOf, type EnforcedPolicy } from '../core/enforcedPolicy';
 import { diffPlans, resolvePlan, type Plan, type PlanEntry } from '../core/plan';
+import { devcontainerPreview, type DevcontainerPreview } from '../core/views/devcontainerChanges';
 import { buildPlanView, type ApprovalSummary, type PlanView } from '../core/views/planView';
+import { findingsViewFor } from '../core/views/findingsView';
+import { generateOptionsFor } from './devcontainerSync';
+import { describeError } from './nextStep';
 
 /** The live policy inside a container, readable by anyone there (docs/architecture.md §3). */
 const LIVE_POLICY_FILE = '/etc/airlock/policy';
@@ -11,6 +18,35 @@ const LIVE_POLICY_FILE = '/etc/airlock/policy';
 export interface PlanReview {
 	readonly plan: Plan;
 	readonly view: PlanView;
+	/** False before "Lock This Repository…" created the policy file: nothing to approve yet. */
+	readonly hasPolicyFile: boolean;
+	/** What Approve will write to the dev container configuration (host only). */
+	readonly devcontainer?: DevcontainerReview;
+}
+
+/** The preview of the files Approve writes, or why it cannot be computed. */
+export type DevcontainerReview =
+	| { readonly ok: true; readonly preview: DevcontainerPreview; readonly digest: string }
+	| { readonly ok: false; readonly message: string; readonly problem?: { file: string; line: number; column: number } };
+
+/**
+ * What Approve will write for `policy`: the same planDevcontainer call Approve makes. The digest
+ * lets Approve refuse when the files it would write are no longer the ones shown.
+ */
+export function reviewDevcontainer(workspace: string, policy: EnforcedPolicy): DevcontainerReview {
+	try {
+		const plan = planDevcontainer(generateOptionsFor(workspace, policy));
+		const digest = createHash('sha256')
+			.update(JSON.stringify([plan.file, plan.before, plan.after, plan.localFeatureStale ?? null, plan.composeOverride?.after ?? null]))
+			.digest('hex');
+		const lock = approvalLockFile(workspace);
+		// The approval itself is also written into the repository (core/approvals.ts: recordApproval).
+		const alsoWrites = [{ file: lock, exists: fs.existsSync(lock), why: 'The approved plan as a committed record, for review and for `airlock check` in CI; it enforces nothing by itself.' }];
+		return { ok: true, preview: devcontainerPreview(workspace, plan, alsoWrites), digest };
+	} catch (err) {
+		const described = describeError(err);
+		return { ok: false, message: described.message, ...(described.openFile ? { problem: described.openFile } : {}) };
+	}
 }
 
 /** The current plan against the approval recorded on the host. */
@@ -19,7 +55,8 @@ export function reviewOnHost(hostPath: string): PlanReview {
 	const approval = readApproval(hostPath);
 	const diff = diffPlans(approval?.plan, plan);
 	const summary: ApprovalSummary | undefined = approval ? { planHash: approval.planHash, approvedBy: approval.approvedBy, approvedAt: approval.approvedAt } : undefined;
-	return { plan, view: buildPlanView(plan, diff, summary) };
+	const hasPolicyFile = fs.existsSync(policyFileOf(hostPath));
+	return { plan, view: buildPlanView(plan, diff, summary, findingsViewFor(hostPath, plan)), hasPolicyFile, ...(hasPolicyFile ? { devcontainer: reviewDevcontainer(hostPath, plan.policy) } : {}) };
 }
 
 /** Plan entries for an enforced policy, which carries no provenance. */
@@ -47,9 +84,10 @@ export function reviewInsideContainer(localPath: string): PlanReview {
 	if (fs.existsSync(LIVE_POLICY_FILE)) {
 		live = parseCanonicalText(fs.readFileSync(LIVE_POLICY_FILE, 'utf8'));
 	}
-	const diff = diffPlans(live ? { mode: live.mode, entries: entriesOf(live) } : undefined, plan);
-	const summary: ApprovalSummary | undefined = live ? { planHash: policyHash(live), approvedBy: 'enforced in this container', approvedAt: '' } : undefined;
-	return { plan, view: buildPlanView(plan, diff, summary) };
+	// The container enforces hosts, not terms (accepted findings): it cannot tell them, so the file's count as enforced.
+	const diff = diffPlans(live ? { mode: live.mode, entries: entriesOf(live), terms: plan.terms } : undefined, plan);
+	const summary: ApprovalSummary | undefined = live ? { planHash: planHashOf(live, plan.terms), approvedBy: 'enforced in this container', approvedAt: '' } : undefined;
+	return { plan, view: buildPlanView(plan, diff, summary, findingsViewFor(localPath, plan)), hasPolicyFile: fs.existsSync(policyFileOf(localPath)) };
 }
 
 export function policyFileOf(workspace: string): string {

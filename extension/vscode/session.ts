@@ -1,20 +1,33 @@
 import * as vscode from 'vscode';
 import type Docker from 'dockerode';
 import { BlockedHostTally } from '../core/views/blockedHosts';
-import type { ContainerState } from '../core/views/statusText';
+import type { ContainerState, PolicyState, WindowKind } from '../core/views/statusText';
 import type { Mode } from '../core/enforcedPolicy';
 import { createDockerClient, type DockerConnection } from '../docker/connect';
 import { findWorkspaceContainer, type WorkspaceContainer } from '../docker/findContainer';
+import type { PolicyDiagnostics } from './policyDiagnostics';
 import type { WorkspaceLocation } from './workspaceLocation';
 
 /** What the status bar, the tree and the drift check share. */
 export interface SessionState {
 	containerState: ContainerState;
-	container?: Pick<WorkspaceContainer, 'id' | 'name'>;
+	/** Docker's name and id, and `label`: the dev container's own name (devcontainer.json `name`). */
+	container?: Pick<WorkspaceContainer, 'id' | 'name'> & { label?: string };
 	/** The approved mode (or the plan's when nothing is approved). */
 	mode?: Mode;
 	approved: boolean;
+	/** Any of the three below. */
 	drift: boolean;
+	/** The project policy file: missing, invalid or valid (the status bar's first question). */
+	policy: PolicyState;
+	/** The policy files resolve to a plan other than the approved one. */
+	policyChanged: boolean;
+	/** devcontainer.json does not carry the approved plan. */
+	configDrift: boolean;
+	/** The container enforces a policy other than the approved one. */
+	liveDiffers: boolean;
+	/** "Start Locked Container" is running. */
+	startInProgress: boolean;
 	/** Why the state is what it is, in words (engine error, "no container"). */
 	detail?: string;
 }
@@ -29,6 +42,7 @@ export class AirlockSession implements vscode.Disposable {
 	private readonly changed = new vscode.EventEmitter<void>();
 	readonly onDidChange = this.changed.event;
 	private connection: DockerConnection | undefined;
+	private startLogChannel: vscode.OutputChannel | undefined;
 	readonly state: SessionState;
 	/** True while an approval is being recorded and applied; the drift check waits for it. */
 	approving = false;
@@ -39,6 +53,10 @@ export class AirlockSession implements vscode.Disposable {
 	 * check then logs the container's old policy but raises no second warning about it.
 	 */
 	applyFailurePending = false;
+	/** The unapproved policy changes the person rejected but chose to keep editing: no drift toast for exactly these. */
+	dismissedPolicyDiff: string | undefined;
+	/** Problems in the policy files, as diagnostics (host and container windows with a folder). */
+	diagnostics: PolicyDiagnostics | undefined;
 	private readonly approvalDone = new vscode.EventEmitter<void>();
 	readonly onDidFinishApproval = this.approvalDone.event;
 
@@ -48,10 +66,30 @@ export class AirlockSession implements vscode.Disposable {
 	) {
 		this.output = vscode.window.createOutputChannel('Airlock', { log: true });
 		this.state = {
-			containerState: location?.kind === 'inside-container' ? 'read-only' : 'starting',
+			// Without a folder there is nothing to look for; a host folder is checked at once.
+			containerState: location?.kind === 'inside-container' ? 'read-only' : location?.kind === 'host' ? 'checking' : 'no-container',
 			approved: false,
 			drift: false,
+			policy: 'none',
+			policyChanged: false,
+			configDrift: false,
+			liveDiffers: false,
+			startInProgress: false,
 		};
+	}
+
+	/** What kind of window this is, for the status bar and the views. */
+	get where(): WindowKind {
+		if (!this.location) {
+			return 'no-folder';
+		}
+		return this.location.kind;
+	}
+
+	/** The dev container's name for messages: devcontainer.json's `name`, else Docker's. */
+	get containerLabel(): string {
+		const c = this.state.container;
+		return c ? (c.label ?? c.name) : 'the container';
 	}
 
 	get readOnly(): boolean {
@@ -79,6 +117,12 @@ export class AirlockSession implements vscode.Disposable {
 		return hostPath ? findWorkspaceContainer(this.docker, hostPath) : undefined;
 	}
 
+	/** The devcontainer CLI's log of the last "Start Locked Container" (long: the first build's apt-get). */
+	get startLog(): vscode.OutputChannel {
+		this.startLogChannel ??= vscode.window.createOutputChannel('Airlock: Container Start');
+		return this.startLogChannel;
+	}
+
 	update(change: Partial<SessionState>): void {
 		Object.assign(this.state, change);
 		this.changed.fire();
@@ -104,6 +148,7 @@ export class AirlockSession implements vscode.Disposable {
 	dispose(): void {
 		this.approvalDone.dispose();
 		this.changed.dispose();
+		this.startLogChannel?.dispose();
 		this.output.dispose();
 	}
 }

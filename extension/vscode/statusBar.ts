@@ -1,27 +1,41 @@
 import * as vscode from 'vscode';
-import { statusView } from '../core/views/statusText';
+import { statusView, type StatusView } from '../core/views/statusText';
+import { devContainersAvailable } from './devContainers';
 import type { AirlockSession } from './session';
 
-/** Mode and blocked count in the status bar; a click opens the blocked hosts. */
+/** The session's state as the status bar sees it (also what the integration tests read). */
+export function currentStatus(session: AirlockSession): StatusView {
+	const s = session.state;
+	return statusView({
+		where: session.where,
+		policy: s.policy,
+		approved: s.approved,
+		policyChanged: s.policyChanged,
+		configDrift: s.configDrift,
+		liveDiffers: s.liveDiffers,
+		containerState: s.containerState,
+		...(s.mode ? { mode: s.mode } : {}),
+		blockedHosts: session.blocked.hostCount,
+		blockedRequests: session.blocked.totalBlocked,
+		startInProgress: s.startInProgress,
+		devContainersAvailable: devContainersAvailable(),
+	});
+}
+
+/** The true state in words; a click runs the one next step. */
 export function createStatusBar(session: AirlockSession): vscode.Disposable {
 	const item = vscode.window.createStatusBarItem('airlock.status', vscode.StatusBarAlignment.Left, 50);
 	item.name = 'Airlock';
-	item.command = 'airlock.showBlocked';
 	const render = (): void => {
-		const view = statusView({
-			containerState: session.state.containerState,
-			...(session.state.mode ? { mode: session.state.mode } : {}),
-			blocked: session.blocked.totalBlocked,
-			drift: session.state.drift,
-			approved: session.state.approved,
-		});
+		const view = currentStatus(session);
 		item.text = view.text;
 		item.tooltip = session.state.detail ? `${view.tooltip}\n${session.state.detail}` : view.tooltip;
-		item.backgroundColor = view.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-		item.accessibilityInformation = { label: view.text.replace(/\$\([a-z-]+\)\s*/g, ''), role: 'button' };
+		item.command = { command: view.command.id, title: view.command.title };
+		item.backgroundColor = view.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : view.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+		item.accessibilityInformation = { label: `${view.label}. ${view.command.title}`, role: 'button' };
 	};
 	render();
 	item.show();
-	const sub = session.onDidChange(render);
-	return vscode.Disposable.from(item, sub);
+	const subs = [session.onDidChange(render), vscode.extensions.onDidChange(render)];
+	return vscode.Disposable.from(item, ...subs);
 }

@@ -31,7 +31,7 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): 
 }
 
 export interface CodeServerOptions {
-	/** The folder to open. */
+	/** The folder to open ('' for a window with no folder). */
 	readonly folder: string;
 	/** A scratch directory for user data, extensions and the Airlock config (XDG_CONFIG_HOME). */
 	readonly scratch: string;
@@ -75,6 +75,7 @@ export class CodeServer {
 					'update.mode': 'none',
 					'window.commandCenter': false,
 					'workbench.colorTheme': 'Default Dark Modern',
+					'workbench.secondarySideBar.defaultVisibility': 'hidden',
 				},
 				null,
 				2,
@@ -87,10 +88,10 @@ export class CodeServer {
 		const log = fs.openSync(logFile, 'a');
 		const child = spawn(
 			CODE_SERVER,
-			['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, options.folder],
+			['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, ...(options.folder ? [options.folder] : [])],
 			{ env, stdio: ['ignore', log, log], detached: false },
 		);
-		const server = new CodeServer(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(options.folder)}`, configHome, logFile, child);
+		const server = new CodeServer(options.folder ? `http://127.0.0.1:${port}/?folder=${encodeURIComponent(options.folder)}` : `http://127.0.0.1:${port}/?ew=true`, configHome, logFile, child);
 		await server.waitUntilListening(port);
 		return server;
 	}

@@ -32,9 +32,9 @@ export function airlockCli(args: readonly string[], env: NodeJS.ProcessEnv, time
 
 export const FEATURE_SOURCE = path.join(ROOT, 'devcontainer-feature', 'src', 'airlock');
 
-/** The running containers the devcontainer CLI labelled for `folder`. */
-export async function containersFor(folder: string): Promise<string[]> {
-	const r = await run('docker', ['ps', '-q', '--no-trunc', '--filter', `label=devcontainer.local_folder=${folder}`]);
+/** The running (or, with `all`, every) container the devcontainer CLI labelled for `folder`. */
+export async function containersFor(folder: string, options: { all?: boolean } = {}): Promise<string[]> {
+	const r = await run('docker', ['ps', '-q', '--no-trunc', ...(options.all ? ['-a'] : []), '--filter', `label=devcontainer.local_folder=${folder}`]);
 	return r.stdout.split('\n').filter(Boolean);
 }
 

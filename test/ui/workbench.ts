@@ -111,6 +111,30 @@ export class Workbench {
 		return this.page.locator('#airlock\\.airlock\\.status, .statusbar-item[id$="airlock.status"]').first();
 	}
 
+	/** Waits until the status bar says exactly `words` (e.g. "Airlock: not set up"). */
+	async waitForStatus(words: string, timeoutMs = UI_WAIT_MS): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		let last = '';
+		while (Date.now() < deadline) {
+			// Codicons are private-use glyphs in the text; the words are what counts.
+			last = (await this.statusBarItem().innerText().catch(() => '')).replace(/[\uE000-\uF8FF]/g, '').replace(/\s+/g, ' ').trim();
+			if (last === words) {
+				return;
+			}
+			await this.page.waitForTimeout(200);
+		}
+		throw new Error(`the status bar never said ${JSON.stringify(words)}; it says ${JSON.stringify(last)}`);
+	}
+
+	/** Switches the colour theme the way a person does: "Preferences: Color Theme", then its name. */
+	async setColorTheme(name: string): Promise<void> {
+		await this.runCommand('Preferences: Color Theme');
+		await this.typeInQuickInput(name);
+		const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+		await row.waitFor({ timeout: UI_WAIT_MS });
+		await row.click();
+	}
+
 	/** A notification toast whose message contains `text`. */
 	notification(text: string | RegExp): Locator {
 		return this.page.locator('.notification-toast', { hasText: text }).first();

@@ -55,4 +55,30 @@ describe('policy edits', () => {
 		assert.equal(parsePolicyText(ws.read('.devcontainer/airlock.yaml'), 'x').mode, 'audit');
 		assert.equal(setMode(ws.dir, 'audit').changed, false);
 	});
+
+	it('adds a host without touching anything else in the file (layout, quotes, comments)', () => {
+		const before = '# our policy\nversion: 1\nmode: enforce  # strict\npresets: [ npm ]\nallow:\n    - \'a.example.com\'   # single-quoted on purpose\n    - { host: git.example.com, ports: [22] }\n\n# trailing notes stay last\n';
+		ws.write('.devcontainer/airlock.yaml', before);
+		addAllowEntry(ws.dir, { host: 'b.example.com', reason: 'a long reason that would make a re-serialiser wrap the line at eighty columns, which reflows the file' });
+		assert.equal(
+			ws.read('.devcontainer/airlock.yaml'),
+			before.replace('ports: [22] }\n', 'ports: [22] }\n    - { host: b.example.com, reason: "a long reason that would make a re-serialiser wrap the line at eighty columns, which reflows the file" }\n'),
+		);
+	});
+
+	it('a new file says what both modes mean, so switching keeps the comment true', () => {
+		const file = createPolicyFile(ws.dir, newPolicyText({}));
+		setMode(ws.dir, 'audit');
+		const line = fs.readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('mode:'));
+		assert.match(line ?? '', /^mode: audit +# enforce: block what is not allowed · audit: let it through/);
+	});
+
+	it('switching the mode rewrites the old "# or audit" comment, and changes only the value otherwise', () => {
+		ws.write('.devcontainer/airlock.yaml', 'version: 1\nmode: enforce          # or audit: let everything through, log what enforce would block\nallow: []\n');
+		setMode(ws.dir, 'audit');
+		assert.equal(ws.read('.devcontainer/airlock.yaml'), 'version: 1\nmode: audit          # enforce: block what is not allowed · audit: let it through and log what enforce would block\nallow: []\n');
+		ws.write('.devcontainer/airlock.yaml', 'version: 1\nallow: []\n');
+		setMode(ws.dir, 'audit');
+		assert.equal(ws.read('.devcontainer/airlock.yaml'), 'version: 1\nmode: audit\nallow: []\n');
+	});
 });

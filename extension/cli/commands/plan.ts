@@ -1,9 +1,9 @@
 import type { Command } from '../command';
-import { EXIT_OK } from '../command';
+import { CliError, EXIT_INVALID, EXIT_OK } from '../command';
 import { diffPlans, planToJson, resolvePlan } from '../../core/plan';
 import { readApproval } from '../../core/approvals';
 import { formatDiff, formatPlan } from '../format';
-import { CliError, EXIT_INVALID } from '../command';
+import { examineWorkspaceSafely, findingsJson, formatFindings } from '../findings';
 import { DAY_MS, usageForEntries } from '../../core/usage';
 import { DEFAULT_UNUSED_AFTER_DAYS } from '../../core/views/planAnnotations';
 import { formatUsage } from '../formatUsage';
@@ -13,7 +13,7 @@ export const planCommand: Command = {
 	name: 'plan',
 	summary: 'print the resolved egress plan and its difference from the approved plan',
 	options: {
-		json: { type: 'boolean', description: 'print {hash, mode, entries: [{host, ports?, sources, risks, usage?}], diff} as JSON' },
+		json: { type: 'boolean', description: 'print {hash, mode, entries: [{host, ports?, sources, risks, usage?}], diff, findings: [{id, severity, file, line, column, detail, accepted}]} as JSON' },
 		usage: { type: 'boolean', description: 'show how often each entry was used (from the proxy log, kept on this machine) and mark the unused ones' },
 		'unused-days': { type: 'string', description: `with --usage: days without use before an entry counts as unused (default ${DEFAULT_UNUSED_AFTER_DAYS})` },
 	},
@@ -21,6 +21,7 @@ export const planCommand: Command = {
 		const plan = resolvePlan(ctx.workspace, ctx.env);
 		const approval = readApproval(ctx.workspace, ctx.env);
 		const diff = diffPlans(approval?.plan, plan);
+		const container = examineWorkspaceSafely(ctx.workspace, { accepted: plan.terms });
 		const days = ctx.values['unused-days'] === undefined ? DEFAULT_UNUSED_AFTER_DAYS : Number(ctx.values['unused-days']);
 		if (!Number.isFinite(days) || days < 0) {
 			throw new CliError(`--unused-days must be a number of days (0 or more), got ${JSON.stringify(ctx.values['unused-days'])}`, EXIT_INVALID);
@@ -44,12 +45,15 @@ export const planCommand: Command = {
 					removed: diff.removed.map((e) => e.host),
 					changed: diff.changed.map((c) => ({ host: c.after.host, what: c.what })),
 					...(diff.modeChanged ? { modeChanged: diff.modeChanged } : {}),
+					...(diff.acceptancesAdded ? { acceptancesAdded: diff.acceptancesAdded } : {}),
+					...(diff.acceptancesRemoved ? { acceptancesRemoved: diff.acceptancesRemoved } : {}),
 				},
+				...findingsJson(container),
 			};
 			ctx.stdout.write(JSON.stringify(json, null, 2) + '\n');
 			return EXIT_OK;
 		}
-		ctx.stdout.write(formatPlan(plan, ctx.workspace) + '\n\n' + formatDiff(diff, approval) + '\n');
+		ctx.stdout.write(formatPlan(plan, ctx.workspace) + '\n\n' + formatFindings(container, plan.acceptances) + '\n\n' + formatDiff(diff, approval) + '\n');
 		if (usage) {
 			ctx.stdout.write('\n' + formatUsage(plan, usage.byHost, days, usage.since) + '\n');
 		}

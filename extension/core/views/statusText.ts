@@ -1,69 +1,205 @@
 import type { Mode } from '../enforcedPolicy';
+import { COMMAND, WORKBENCH_COMMAND } from './commandIds';
 
 /**
- * The status bar item's text: what is enforced and how many requests were blocked, in words
- * that say plainly when nothing is locked. Codicons (`$(name)`) are rendered by the editor.
+ * The status bar item: the true state in words, and the one next step as its command.
+ * Codicons (`$(name)`) are rendered by the editor.
  */
+
+/** What the Docker side knows about the workspace's container. */
 export type ContainerState =
+	/** Not asked yet (the first answer is on its way). */
+	| 'checking'
+	/** A container runs; its lock has not been confirmed yet. */
+	| 'starting'
 	| 'locked'
 	| 'weakened'
 	| 'not-locked'
 	| 'no-container'
+	/** The workspace has a container, but it is not running. */
+	| 'stopped'
 	| 'engine-unreachable'
-	| 'starting'
 	| 'read-only';
 
+/** The project's policy file: missing, present but invalid, or valid. */
+export type PolicyState = 'none' | 'invalid' | 'valid';
+
+/** Where the window is, as far as Airlock is concerned. */
+export type WindowKind = 'no-folder' | 'host' | 'inside-container' | 'unknown';
+
 export interface StatusInput {
-	readonly containerState: ContainerState;
-	/** The approved mode, or the plan's when nothing is approved. */
-	readonly mode?: Mode;
-	readonly blocked: number;
-	/** The approved plan differs from the policy file, devcontainer.json or the container. */
-	readonly drift: boolean;
+	readonly where: WindowKind;
+	readonly policy: PolicyState;
 	readonly approved: boolean;
+	/** The policy files resolve to a plan other than the approved one. */
+	readonly policyChanged: boolean;
+	/** devcontainer.json does not carry the approved plan. */
+	readonly configDrift: boolean;
+	/** The running container enforces a policy other than the approved one. */
+	readonly liveDiffers: boolean;
+	readonly containerState: ContainerState;
+	/** The approved mode (the plan's when nothing is approved). */
+	readonly mode?: Mode;
+	readonly blockedHosts: number;
+	readonly blockedRequests: number;
+	/** "Start Locked Container" is running in this window. */
+	readonly startInProgress: boolean;
+	/** Microsoft's Dev Containers extension is installed (then "Reopen" is the way in). */
+	readonly devContainersAvailable: boolean;
+}
+
+/** One name per state the item can show; tests and screenshots use them. */
+export type StatusKey =
+	| 'no-folder'
+	| 'read-only'
+	| 'unavailable'
+	| 'checking'
+	| 'not-set-up'
+	| 'policy-errors'
+	| 'not-approved'
+	| 'changes-not-approved'
+	| 'engine-unreachable'
+	| 'no-container'
+	| 'stopped'
+	| 'starting'
+	| 'locked'
+	| 'weakened'
+	| 'audit'
+	| 'not-locked';
+
+export interface StatusCommand {
+	readonly id: string;
+	/** What the click does, in the words of the command palette. */
+	readonly title: string;
 }
 
 export interface StatusView {
+	readonly key: StatusKey;
 	readonly text: string;
 	readonly tooltip: string;
-	/** Whether the item should use the warning colours. */
-	readonly warning: boolean;
+	readonly severity: 'ok' | 'warning' | 'error';
+	readonly command: StatusCommand;
+	/** The text without codicons, for screen readers. */
+	readonly label: string;
 }
 
-const STATE_TEXT: Record<ContainerState, string> = {
-	'locked': 'locked',
-	'weakened': 'weakened (sudo allowed)',
-	'not-locked': 'NOT LOCKED',
-	'no-container': 'no locked container running',
-	'engine-unreachable': 'Docker engine unreachable',
-	'starting': 'connecting…',
-	'read-only': 'inside the container (read-only)',
-};
+const STEP = {
+	openFolder: { id: WORKBENCH_COMMAND.openFolder, title: 'Open Folder…' },
+	lock: { id: COMMAND.lockRepository, title: 'Airlock: Lock This Repository…' },
+	problems: { id: COMMAND.showPolicyProblems, title: 'Airlock: Show Policy Problems' },
+	review: { id: COMMAND.reviewChanges, title: 'Airlock: Review & Approve Changes' },
+	start: { id: COMMAND.startLocked, title: 'Airlock: Start Locked Container' },
+	reopen: { id: COMMAND.reopenLocked, title: 'Airlock: Reopen in Locked Container' },
+	log: { id: COMMAND.showLog, title: 'Airlock: Show Log' },
+	blocked: { id: COMMAND.showBlocked, title: 'Airlock: Show Blocked Requests' },
+	verify: { id: COMMAND.verify, title: 'Airlock: Verify Lockdown' },
+	apply: { id: COMMAND.applyApproved, title: 'Airlock: Apply Approved Policy' },
+	plan: { id: COMMAND.showPlan, title: 'Airlock: Show Plan' },
+} as const satisfies Record<string, StatusCommand>;
+
+function plural(n: number, word: string): string {
+	return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+interface Shape {
+	key: StatusKey;
+	icon: string;
+	words: string;
+	/** One sentence for the tooltip. */
+	meaning: string;
+	severity: StatusView['severity'];
+	command: StatusCommand;
+}
+
+/** Locked (or audit, or weakened) container: the count, and what else needs a look. */
+function runningShape(input: StatusInput): Shape {
+	const audit = input.mode === 'audit';
+	const count = audit ? `${plural(input.blockedHosts, 'host')} would be blocked` : `${plural(input.blockedHosts, 'host')} blocked`;
+	let shape: Shape;
+	if (input.containerState === 'weakened') {
+		shape = { key: 'weakened', icon: '$(lock)', words: `locked, sudo allowed · ${count}`, meaning: 'The container is locked, but the remote user keeps sudo (allowSudo), so the lock is weakened.', severity: 'warning', command: STEP.blocked };
+	} else if (audit) {
+		shape = { key: 'audit', icon: '$(eye)', words: `audit · ${count}`, meaning: 'Audit mode: requests go through the proxy and are logged with the verdict enforce mode would give; nothing is blocked.', severity: 'warning', command: STEP.blocked };
+	} else {
+		shape = { key: 'locked', icon: '$(lock)', words: `locked · ${count}`, meaning: 'The container is locked: only approved hosts are reachable, through the proxy.', severity: 'ok', command: STEP.blocked };
+	}
+	// What needs doing comes before watching blocks.
+	if (input.liveDiffers) {
+		return { ...shape, words: `${shape.words} · policy differs`, severity: 'warning', command: STEP.apply };
+	}
+	if (input.policy === 'invalid') {
+		return { ...shape, words: `${shape.words} · policy has errors`, severity: 'warning', command: STEP.problems };
+	}
+	if (input.policyChanged) {
+		return { ...shape, words: `${shape.words} · changes to review`, command: STEP.review };
+	}
+	return shape;
+}
+
+function shapeOf(input: StatusInput): Shape {
+	const enter = input.devContainersAvailable ? STEP.reopen : STEP.start;
+	switch (input.where) {
+		case 'no-folder':
+			return { key: 'no-folder', icon: '$(shield)', words: 'open a folder', meaning: 'No folder is open. Airlock locks the dev container of a repository folder.', severity: 'ok', command: STEP.openFolder };
+		case 'inside-container':
+			return { key: 'read-only', icon: '$(lock)', words: 'inside the container (read-only)', meaning: 'This window runs inside the container: Airlock shows the policy here; approvals happen on the host.', severity: 'ok', command: STEP.plan };
+		case 'unknown':
+			return { key: 'unavailable', icon: '$(shield)', words: 'unavailable in this window', meaning: 'Airlock cannot tell which folder on this machine is open here.', severity: 'warning', command: STEP.log };
+		default:
+			break;
+	}
+	if (input.startInProgress) {
+		return { key: 'starting', icon: '$(loading~spin)', words: 'starting…', meaning: 'Starting the locked container (build, start, wait for the lock).', severity: 'ok', command: STEP.log };
+	}
+	switch (input.containerState) {
+		case 'not-locked':
+			return { key: 'not-locked', icon: '$(unlock)', words: 'NOT LOCKED', meaning: 'The container runs but reports NOT LOCKED: egress is closed, but the proxy is not working as approved.', severity: 'error', command: STEP.verify };
+		case 'locked':
+		case 'weakened':
+			return runningShape(input);
+		case 'starting':
+			return { key: 'starting', icon: '$(loading~spin)', words: 'starting…', meaning: 'A container is running; Airlock is waiting for it to report its lock.', severity: 'ok', command: STEP.log };
+		default:
+			break;
+	}
+	if (input.policy === 'none') {
+		return { key: 'not-set-up', icon: '$(shield)', words: 'not set up', meaning: 'This repository has no Airlock policy (.devcontainer/airlock.yaml) yet.', severity: 'ok', command: STEP.lock };
+	}
+	if (input.policy === 'invalid') {
+		return { key: 'policy-errors', icon: '$(error)', words: 'policy has errors', meaning: 'The policy file has errors (see Problems); nothing in it can be approved until they are fixed.', severity: 'error', command: STEP.problems };
+	}
+	if (!input.approved) {
+		return { key: 'not-approved', icon: '$(shield)', words: 'not approved', meaning: 'Nothing is approved for this repository yet: its container would deny all egress.', severity: 'warning', command: STEP.review };
+	}
+	if (input.policyChanged) {
+		return { key: 'changes-not-approved', icon: '$(shield)', words: 'changes not approved', meaning: 'The policy file differs from what you approved; nothing new is enforced until you approve it.', severity: 'warning', command: STEP.review };
+	}
+	switch (input.containerState) {
+		case 'checking':
+			return { key: 'checking', icon: '$(loading~spin)', words: 'checking…', meaning: 'Looking for the Docker engine and this folder\'s container.', severity: 'ok', command: STEP.log };
+		case 'engine-unreachable':
+			return { key: 'engine-unreachable', icon: '$(warning)', words: 'Docker engine unreachable', meaning: 'The Docker engine does not answer; Airlock keeps trying. Start the engine, or set DOCKER_HOST.', severity: 'warning', command: STEP.log };
+		case 'stopped':
+			return { key: 'stopped', icon: '$(debug-stop)', words: 'container stopped', meaning: 'This folder\'s locked container exists but is not running.', severity: 'ok', command: enter };
+		default:
+			return { key: 'no-container', icon: '$(debug-start)', words: 'approved · no container', meaning: 'The plan is approved; no locked container is running for this folder.', severity: 'ok', command: enter };
+	}
+}
 
 export function statusView(input: StatusInput): StatusView {
-	const icon = input.containerState === 'locked' || input.containerState === 'weakened' ? '$(lock)' : input.containerState === 'not-locked' ? '$(unlock)' : '$(shield)';
-	const mode = input.mode === 'audit' ? 'audit' : input.mode === 'enforce' ? 'enforce' : '';
-	const blockedWord = input.mode === 'audit' ? 'would block' : 'blocked';
-	const parts = [`${icon} Airlock`];
-	if (mode) {
-		parts.push(mode);
+	const shape = shapeOf(input);
+	const text = `${shape.icon} Airlock: ${shape.words}`;
+	const tooltip = [`Airlock: ${shape.meaning}`];
+	if (input.where === 'host' && input.policy !== 'none') {
+		tooltip.push(input.approved ? `Approved mode: ${input.mode ?? 'enforce'}` : 'Nothing approved yet');
 	}
-	parts.push(`${input.blocked} ${blockedWord}`);
-	if (input.drift) {
-		parts.push('$(warning) drift');
+	if (input.blockedHosts > 0 || shape.key === 'locked' || shape.key === 'audit' || shape.key === 'weakened') {
+		const verb = input.mode === 'audit' ? 'would be blocked' : 'blocked';
+		tooltip.push(`${plural(input.blockedHosts, 'host')} ${verb} (${plural(input.blockedRequests, 'request')}) since the editor started`);
 	}
-	const tooltipLines = [
-		`Airlock: ${STATE_TEXT[input.containerState]}`,
-		input.mode ? `Mode: ${input.mode}` : 'Mode: not approved yet',
-		`${input.blocked} request${input.blocked === 1 ? '' : 's'} ${blockedWord} since the editor started`,
-	];
-	if (!input.approved) {
-		tooltipLines.push('No plan approved for this repository yet: run "Airlock: Review & Approve Changes".');
+	if (input.configDrift && input.approved) {
+		tooltip.push('devcontainer.json does not carry the approved plan.');
 	}
-	if (input.drift) {
-		tooltipLines.push('The policy file, devcontainer.json or the container differ from the approved plan: run "Airlock: Review & Approve Changes".');
-	}
-	tooltipLines.push('Click to show blocked hosts.');
-	const warning = input.drift || input.containerState === 'not-locked' || input.containerState === 'engine-unreachable';
-	return { text: parts.join(' · '), tooltip: tooltipLines.join('\n'), warning };
+	tooltip.push(`Click: ${shape.command.title}`);
+	return { key: shape.key, text, tooltip: tooltip.join('\n'), severity: shape.severity, command: shape.command, label: `Airlock: ${shape.words}` };
 }

@@ -6,6 +6,7 @@ import { requireHostFolder } from '../hostOnly';
 import { reportError } from '../nextStep';
 import { PlanPanel } from '../planPanel';
 import { policyFileOf } from '../planReview';
+import { policyFileReady } from '../policyFileReady';
 import type { AirlockSession } from '../session';
 
 /** What the tree item, the notification or another command passes. */
@@ -29,7 +30,7 @@ interface ProposalItem extends vscode.QuickPickItem {
  */
 export async function allowHost(session: AirlockSession, arg?: unknown): Promise<void> {
 	const workspace = await requireHostFolder(session);
-	if (!workspace) {
+	if (!workspace || !(await policyFileReady(session, workspace, 'add a host', () => allowHost(session, arg)))) {
 		return;
 	}
 	let target: HostArgument | undefined = isHostArgument(arg) ? arg : undefined;

@@ -4,7 +4,8 @@ import { parseCanonicalText } from '../../core/enforcedPolicy';
 import { devContainersAvailable } from '../devContainers';
 import { devcontainerProblems } from '../devcontainerSync';
 import { requireHostFolder } from '../hostOnly';
-import { describeError, showWarningWithSteps } from '../nextStep';
+import { COMMAND } from '../../core/views/commandIds';
+import { describeError, showInfoWithSteps, showWarningWithSteps } from '../nextStep';
 import type { AirlockSession } from '../session';
 
 /**
@@ -17,22 +18,22 @@ export async function reopenLocked(session: AirlockSession): Promise<void> {
 		return;
 	}
 	if (!devContainersAvailable()) {
-		await vscode.window.showErrorMessage('Airlock: reopening in a container needs the Dev Containers extension. Install it, or run `airlock up` in a terminal.', 'Install Dev Containers').then(async (c) => {
-			if (c) {
-				await vscode.commands.executeCommand('workbench.extensions.search', 'ms-vscode-remote.remote-containers');
-			}
-		});
+		// Not every VS Code build can install Dev Containers (code-server, VSCodium): Airlock
+		// starts the container itself then, with the devcontainer CLI it ships.
+		await showInfoWithSteps('Airlock: reopening the window in a container needs the Dev Containers extension, which this editor does not have. Airlock can start the locked container itself and open a terminal into it.', [
+			{ label: 'Start Locked Container', run: () => vscode.commands.executeCommand(COMMAND.startLocked) },
+		]);
 		return;
 	}
 	try {
 		const approval = readApproval(workspace);
 		if (!approval) {
-			await showWarningWithSteps('Airlock: nothing is approved for this repository yet; its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand('airlock.reviewChanges') }]);
+			await showWarningWithSteps('Airlock: nothing is approved for this repository yet; its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) }]);
 			return;
 		}
 		const { problems } = devcontainerProblems(workspace, parseCanonicalText(approval.canonicalPolicy));
 		if (problems.length > 0) {
-			await showWarningWithSteps(`Airlock: devcontainer.json does not carry the approved plan yet: ${problems[0]}`, [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand('airlock.reviewChanges') }], session.output);
+			await showWarningWithSteps(`Airlock: devcontainer.json does not carry the approved plan yet: ${problems[0]}`, [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) }], session.output);
 			return;
 		}
 	} catch (err) {

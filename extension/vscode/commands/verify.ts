@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
+import { COMMAND } from '../../core/views/commandIds';
+import { parseVerifyJson, verifyReport } from '../../core/views/verifyReport';
 import { runVerify } from '../../docker/control';
-import { describeError, showErrorWithSteps } from '../nextStep';
+import { devContainerLabel } from '../../docker/displayName';
+import { describeError, showErrorWithSteps, showInfoWithSteps, showWarningWithSteps, type NextStep } from '../nextStep';
 import type { AirlockSession } from '../session';
 
 /**
- * Airlock: Verify Lockdown — runs the container's probes (positive control first) and shows
- * each line in the log; passes only when the control worked and every probe was blocked.
+ * Airlock: Verify Lockdown — runs the container's probes (positive control first) and says which
+ * case happened: locked, a leak (an error), or a control that failed while every probe was
+ * blocked (a warning: nothing leaked, the check could not complete). Each probe goes to the log.
  */
 export async function verify(session: AirlockSession): Promise<void> {
 	const out = session.output;
@@ -21,32 +25,40 @@ export async function verify(session: AirlockSession): Promise<void> {
 		return;
 	}
 	if (!container) {
-		await showErrorWithSteps(`Airlock: no locked container is running for ${session.hostPath}, so there is nothing to verify.`, [{ label: 'Reopen in Locked Container', run: () => vscode.commands.executeCommand('airlock.reopenLocked') }], out);
+		await showInfoWithSteps(`Airlock: no locked container is running for ${session.hostPath}, so there is nothing to verify.`, [{ label: 'Start Locked Container', run: () => vscode.commands.executeCommand(COMMAND.startLocked) }], out);
 		return;
 	}
 	const found = container;
-	const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Airlock: verifying ${found.name}…` }, async () => {
+	const label = devContainerLabel(found);
+	const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Airlock: verifying ${label}…` }, async () => {
 		try {
-			return await runVerify(session.docker, found.id);
+			return await runVerify(session.docker, found.id, ['--json']);
 		} catch (err) {
 			return err;
 		}
 	});
+	const showLog: NextStep = { label: 'Show Log', run: () => out.show(true) };
 	if (!('exitCode' in (result as object))) {
-		await showErrorWithSteps(`Airlock: verification could not run: ${describeError(result).message}`, [{ label: 'Show Log', run: () => out.show(true) }], out);
+		await showErrorWithSteps(`Airlock: verification could not run: ${describeError(result).message}`, [showLog], out);
 		return;
 	}
-	const { exitCode, output } = result as { exitCode: number; output: string };
-	out.info(`Verify ${found.name}:`);
-	for (const line of output.split('\n').filter((l) => l.trim() !== '')) {
+	const { stdout, stderr } = result as { exitCode: number; stdout: string; stderr: string };
+	const json = parseVerifyJson(stdout);
+	if (!json) {
+		await showErrorWithSteps(`Airlock: verification of ${label} printed no result (${(stderr || stdout).trim().split('\n').pop() ?? 'no output'}).`, [showLog], out);
+		return;
+	}
+	const report = verifyReport(json, label);
+	out.info(`Verify ${label} (${found.name}):`);
+	for (const line of report.lines) {
 		out.info(`  ${line}`);
 	}
-	if (exitCode === 0) {
-		const chosen = await vscode.window.showInformationMessage(`Airlock: ${found.name} is locked: the control reached the proxy and every probe was blocked.`, 'Show Details');
-		if (chosen) {
-			out.show(true);
-		}
+	const retry: NextStep = { label: 'Verify Again', run: () => verify(session) };
+	if (report.severity === 'info') {
+		await showInfoWithSteps(`Airlock: ${report.message}`, [showLog], out);
+	} else if (report.severity === 'warning') {
+		await showWarningWithSteps(`Airlock: ${report.message}`, [showLog, retry], out);
 	} else {
-		await showErrorWithSteps(`Airlock: verification of ${found.name} FAILED (exit ${exitCode}); see the log for the probe that got through or the control that failed.`, [{ label: 'Show Log', run: () => out.show(true) }], out);
+		await showErrorWithSteps(`Airlock: ${report.message}`, [showLog, retry], out);
 	}
 }

@@ -1,33 +1,5 @@
 import { strict as assert } from 'node:assert';
 import { proposeAllowEntries } from '../../extension/core/views/allowProposals';
-import { statusView } from '../../extension/core/views/statusText';
-
-describe('views: status bar text', () => {
-	it('shows mode and blocked count when locked', () => {
-		const view = statusView({ containerState: 'locked', mode: 'enforce', blocked: 3, drift: false, approved: true });
-		assert.equal(view.text, '$(lock) Airlock · enforce · 3 blocked');
-		assert.equal(view.warning, false);
-		assert.match(view.tooltip, /^Airlock: locked$/m);
-	});
-
-	it('says "would block" in audit mode', () => {
-		assert.equal(statusView({ containerState: 'locked', mode: 'audit', blocked: 1, drift: false, approved: true }).text, '$(lock) Airlock · audit · 1 would block');
-	});
-
-	it('says plainly when no locked container is running, and warns on drift', () => {
-		const view = statusView({ containerState: 'no-container', mode: 'enforce', blocked: 0, drift: true, approved: true });
-		assert.equal(view.text, '$(shield) Airlock · enforce · 0 blocked · $(warning) drift');
-		assert.match(view.tooltip, /no locked container running/);
-		assert.match(view.tooltip, /Review & Approve Changes/);
-		assert.equal(view.warning, true);
-	});
-
-	it('warns when the container is not locked or the engine is unreachable', () => {
-		assert.equal(statusView({ containerState: 'not-locked', blocked: 0, drift: false, approved: false }).warning, true);
-		assert.equal(statusView({ containerState: 'engine-unreachable', blocked: 0, drift: false, approved: true }).warning, true);
-		assert.match(statusView({ containerState: 'not-locked', blocked: 0, drift: false, approved: false }).tooltip, /No plan approved/);
-	});
-});
 
 describe('views: "Allow…" proposals', () => {
 	it('offers the exact host and the wildcard over its registrable domain, with the wildcard risk', () => {

@@ -1,0 +1,295 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runAxe, seriousViolations, webviewFrame } from './accessibility';
+import { ARTIFACTS } from './codeServer';
+import { containersFor, requestThroughProxy, run } from './docker';
+import { eventually, freshWorkspace, readApprovals, stableWorkspace } from './fixture';
+import { useCodeServer } from './session';
+
+const DENIED = 'newcomer-denied.airlock-ui.example';
+const LONG_WAIT_MS = 900_000;
+
+/**
+ * A newcomer's first hour, in code-server with the packaged .vsix and nothing else (no Dev
+ * Containers extension, no CLI on the PATH): a repository with its own Dockerfile-based dev
+ * container is locked, reviewed (with what Approve writes to devcontainer.json), approved and
+ * started from the editor; a block shows up, is allowed, and leaves the blocked list. The status
+ * bar's words are checked, and screenshotted, in every state on the way.
+ */
+describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone', function () {
+	this.timeout(LONG_WAIT_MS);
+	let container = '';
+
+	const ui = useCodeServer('newcomer-failure', async () => {
+		// A stable path: the image the devcontainer CLI builds for it is reused run to run.
+		const fresh = stableWorkspace('newcomer-repo');
+		for (const stale of await containersFor(fresh.workspace, { all: true })) {
+			await run('docker', ['rm', '-f', stale]);
+		}
+		return fresh;
+	});
+
+	after(async function () {
+		for (const id of ui.workspace ? await containersFor(ui.workspace, { all: true }) : []) {
+			await run('docker', ['rm', '-f', id]);
+		}
+	});
+
+	const policyFile = (): string => path.join(ui.workspace, '.devcontainer', 'airlock.yaml');
+	const configFile = (): string => path.join(ui.workspace, '.devcontainer', 'devcontainer.json');
+
+	it('says "not set up" in a repository nobody locked yet, with only Airlock installed', async function () {
+		const installed = fs.readdirSync(path.join(ui.server.configHome, '..', 'extensions')).filter((e) => !e.startsWith('.') && e !== 'extensions.json');
+		assert.deepEqual(installed.map((e) => e.replace(/-\d.*$/, '')), ['airlock-dev.airlock']);
+		await ui.wb.waitForStatus('Airlock: not set up');
+		await ui.wb.screenshot('status-not-set-up');
+	});
+
+	it('"Show Plan" before locking offers "Lock This Repository…", never Approve', async function () {
+		await ui.wb.runCommand('Airlock: Show Plan');
+		const view = await ui.wb.webview('#lock');
+		assert.match(await view.locator('#headline').innerText(), /no Airlock policy yet/);
+		assert.equal(await view.locator('#approve').count(), 0);
+		await ui.wb.screenshot('plan-before-locking');
+	});
+
+	it('"Lock This Repository…" writes the policy; the review shows what Approve writes to devcontainer.json, each change with why', async function () {
+		const view = await ui.wb.webview('#lock');
+		await view.locator('#lock').click();
+		const items = await ui.wb.quickInputItems('npm');
+		assert.ok(items.some((i) => i.startsWith('npm') && /suggested: package-lock\.json/.test(i)), items.join('\n'));
+		await ui.wb.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+		const review = await ui.wb.webview('#devcontainer-summary');
+		assert.match(await review.locator('#headline').innerText(), /Nothing is approved for this repository yet/);
+		assert.match(await review.locator('#devcontainer-summary').innerText(), /^Approve writes \.devcontainer\/devcontainer\.json, \.devcontainer\/airlock\/ and \.devcontainer\/airlock\.lock: \d+ changes, each shown below with why\.$/);
+		const why = await review.locator('.line-why').allInnerTexts();
+		const explained = why.join('\n');
+		for (const part of ['features["./airlock"]', 'mounts[', 'containerEnv.HTTPS_PROXY', 'waitFor']) {
+			assert.ok(explained.includes(part), `no why for ${part} in:\n${explained}`);
+		}
+		assert.match(explained, /the only way out/);
+		assert.match(await review.locator('details[data-file=".devcontainer/airlock/"] .file-why').innerText(), /without a registry/);
+		await ui.wb.waitForStatus('Airlock: not approved');
+		await ui.wb.screenshot('status-not-approved');
+		// The picture in the extension's README (docs/images/plan.png is a copy of it): the long
+		// baseline and preset groups folded, so the decision, the repository's hosts and the start
+		// of what Approve writes fit in one view.
+		for (const source of ['baseline', 'preset:debian', 'preset:npm']) {
+			await review.locator(`details[data-source="${source}"] > summary`).click();
+		}
+		await ui.wb.page.locator('.part.editor').screenshot({ path: path.join(ARTIFACTS, 'readme-plan.png') });
+		for (const source of ['baseline', 'preset:debian', 'preset:npm']) {
+			await review.locator(`details[data-source="${source}"] > summary`).click();
+		}
+	});
+
+	it('the review meets WCAG 2.1 AA (axe-core) in dark, light and high-contrast themes, and works by keyboard', async function () {
+		let frame = await webviewFrame(ui.wb.page, '#approve');
+		// The decision comes first: Approve is the first tab stop of the page.
+		await frame.locator('h1').click();
+		let tabs = 0;
+		while (tabs < 5 && (await frame.evaluate(() => document.activeElement?.id)) !== 'approve') {
+			await ui.wb.page.keyboard.press('Tab');
+			tabs++;
+		}
+		assert.equal(await frame.evaluate(() => document.activeElement?.id), 'approve', `Approve not reached in ${tabs} Tab presses`);
+		assert.ok(tabs <= 1, `${tabs} Tab presses to reach Approve`);
+		// Group headers are disclosures: a summary (button, expanded state) that Space toggles.
+		const group = frame.locator('details.group').first();
+		const wasOpen = await group.evaluate((d) => (d as HTMLDetailsElement).open);
+		await group.locator('summary').focus();
+		await ui.wb.page.keyboard.press('Space');
+		assert.equal(await group.evaluate((d) => (d as HTMLDetailsElement).open), !wasOpen);
+		await ui.wb.page.keyboard.press('Space');
+		assert.equal(await group.evaluate((d) => (d as HTMLDetailsElement).open), wasOpen);
+		// One polite live region, for what changes; not the whole page.
+		const live = await frame.evaluate(() => [...document.querySelectorAll('[aria-live]')].map((e) => `${e.id}:${e.getAttribute('aria-live')}`));
+		assert.deepEqual(live, ['announce:polite']);
+
+		const themes: [string, string][] = [
+			['Dark Modern', 'vscode-dark'],
+			['Light Modern', 'vscode-light'],
+			['Dark High Contrast', 'vscode-high-contrast'],
+			['Light High Contrast', 'vscode-high-contrast-light'],
+		];
+		const failures: string[] = [];
+		for (const [theme, bodyClass] of themes) {
+			await ui.wb.setColorTheme(theme);
+			frame = await webviewFrame(ui.wb.page, '#approve');
+			await eventually(`the webview to take the ${theme} theme`, async () => (await frame.evaluate((c) => document.body.classList.contains(c), bodyClass)) || undefined);
+			const violations = await runAxe(frame);
+			failures.push(...seriousViolations(violations).map((v) => `${theme}: ${v}`));
+			await ui.wb.screenshot(`review-a11y-${bodyClass}`);
+		}
+		await ui.wb.setColorTheme('Dark Modern');
+		assert.deepEqual(failures, []);
+	});
+
+	it('a broken airlock.yaml shows as a squiggle and in Problems while typed, the status bar says so, and both clear when it is fixed', async function () {
+		const view = await ui.wb.webview('#open-policy');
+		await view.locator('#open-policy').click();
+		const editor = ui.wb.page.locator('.editor-instance .monaco-editor').first();
+		await editor.waitFor({ timeout: 60_000 });
+		await editor.click();
+		await ui.wb.page.keyboard.press('Control+End');
+		await ui.wb.page.keyboard.type('bogus: true');
+		// Unsaved: the squiggle comes from the text as typed.
+		await ui.wb.page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
+		await ui.wb.page.keyboard.press('Control+S');
+		await ui.wb.waitForStatus('Airlock: policy has errors');
+		await ui.wb.screenshot('status-policy-errors');
+		// The status bar's next step: the file at the problem, and the Problems view.
+		await ui.wb.statusBarItem().click();
+		const problem = ui.wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'unknown key "bogus"' }).first();
+		await problem.waitFor({ timeout: 60_000 });
+		await ui.wb.screenshot('policy-problems');
+		// No toast for it: the file and Problems say it where the person is looking.
+		assert.equal(await ui.wb.page.locator('.notification-toast', { hasText: 'unknown key' }).count(), 0);
+		// Fixed the way a person would: the line taken out again.
+		await editor.click();
+		await ui.wb.page.keyboard.press('Control+End');
+		await ui.wb.page.keyboard.press('Shift+Home');
+		await ui.wb.page.keyboard.press('Delete');
+		await eventually('the squiggle to clear', async () => (await ui.wb.page.locator('.monaco-editor .squiggly-error').count()) === 0);
+		await ui.wb.page.keyboard.press('Control+S');
+		await ui.wb.waitForStatus('Airlock: not approved');
+		await eventually('Problems to clear', async () => (await ui.wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'unknown key' }).count()) === 0);
+		assert.doesNotMatch(fs.readFileSync(policyFile(), 'utf8'), /bogus/);
+	});
+
+	it('Approve writes exactly what the review showed; the status bar says "approved · no container"', async function () {
+		await ui.wb.runCommand('Airlock: Review & Approve Changes');
+		const view = await ui.wb.webview('#devcontainer-summary');
+		const added = (await view.locator('details[data-file=".devcontainer/devcontainer.json"] .line-added .code').allTextContents()).map((l) => l.trim()).filter(Boolean);
+		assert.ok(added.length > 5, added.join('\n'));
+		await view.locator('#approve').click();
+		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const written = fs.readFileSync(configFile(), 'utf8');
+		for (const line of added) {
+			assert.ok(written.includes(line), `the review showed ${JSON.stringify(line)}, devcontainer.json has:\n${written}`);
+		}
+		assert.equal(readApprovals(ui.server.configHome).length, 1);
+		await ui.wb.waitForStatus('Airlock: approved · no container');
+		await ui.wb.screenshot('status-approved-no-container');
+	});
+
+	it('"Start Locked Container" (no Dev Containers extension) starts it with progress and its log, follows it, and opens a terminal inside', async function () {
+		await ui.wb.dismissNotifications();
+		// The status bar's next step is the command.
+		await ui.wb.statusBarItem().click();
+		await ui.wb.waitForStatus('Airlock: starting…');
+		await ui.wb.screenshot('status-starting');
+		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked', LONG_WAIT_MS);
+		await ui.wb.screenshot('status-locked');
+		[container] = await containersFor(ui.workspace);
+		assert.ok(container, 'no running container is labelled for the workspace');
+		// The terminal runs in the container as the remote user.
+		const terminal = ui.wb.page.locator('.part.panel .terminal-wrapper .xterm').first();
+		await terminal.waitFor({ timeout: 120_000 });
+		await ui.wb.page.locator('.part.panel', { hasText: 'Airlock: newcomer-app' }).first().waitFor({ timeout: 60_000 });
+		await terminal.click();
+		const proof = `/tmp/airlock-terminal-${Date.now()}`;
+		// The shell takes a moment to start; typed early, the line still runs once it does.
+		await ui.wb.page.keyboard.type(`id -un > ${proof}\n`);
+		const owner = await eventually('the terminal to run the command in the container', async () => {
+			const r = await run('docker', ['exec', container, 'cat', proof]);
+			return r.code === 0 ? r.stdout.trim() : undefined;
+		}, 120_000);
+		assert.equal(owner, 'dev');
+		await ui.wb.screenshot('started-terminal');
+	});
+
+	it('shows a block; "Allow…" then Approve applies it live and the host leaves the blocked list', async function () {
+		const blocked = await requestThroughProxy(container, `https://${DENIED}/`);
+		// A block, not a network failure: the proxy answered the CONNECT with 403.
+		assert.match(blocked.stderr + blocked.stdout, /403/);
+		const row = ui.wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED}"]`);
+		await ui.wb.runCommand('Airlock: Show Blocked Requests');
+		await row.waitFor({ timeout: 60_000 });
+		await ui.wb.waitForStatus('Airlock: locked · 1 host blocked');
+		await ui.wb.screenshot('status-locked-1-blocked');
+		await ui.wb.dismissNotifications();
+		await row.hover();
+		await row.locator('.action-label[aria-label*="Allow Host"]').click();
+		await ui.wb.pickQuickItem(DENIED);
+		await ui.wb.waitForQuickInputTitle(/why allow/);
+		await ui.wb.typeInQuickInput('the newcomer needs it');
+		await ui.wb.pressEnter();
+		const view = await ui.wb.webview(`li[data-host="${DENIED}"]`);
+		await view.locator('#approve').click();
+		await ui.wb.notification(/is now enforced in newcomer-app/).waitFor({ timeout: 120_000 });
+		await eventually('the allowed host to leave the blocked list', async () => (await row.count()) === 0);
+		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked');
+		await ui.wb.page.locator('.part.sidebar', { hasText: 'Following newcomer-app: nothing blocked yet.' }).first().waitFor({ timeout: 60_000 });
+		// The proxy no longer refuses it (the name does not resolve here: any answer but 403).
+		const again = await requestThroughProxy(container, `https://${DENIED}/`);
+		assert.doesNotMatch(again.stdout, /^403$/);
+		assert.match((await run('docker', ['exec', container, 'cat', '/etc/airlock/policy'])).stdout, new RegExp(`^allow ${DENIED.replace(/\./g, '\\.')}$`, 'm'));
+		await ui.wb.screenshot('allowed-left-blocked-list');
+	});
+
+	it('"Verify Lockdown" tells a locked container from a control that could not get out, and keeps its own probe out of the blocked list', async function () {
+		await ui.wb.dismissNotifications();
+		// The control is the first exact approved host, Debian's mirror, which this machine reaches.
+		await ui.wb.runCommand('Airlock: Verify Lockdown');
+		await ui.wb.notification(/newcomer-app is locked: the allowed path through the proxy works and all \d+ ways around it were blocked/).waitFor({ timeout: 180_000 });
+		await ui.wb.runCommand('Airlock: Show Log');
+		await ui.wb.waitForOutput("Airlock's own verify probe");
+		assert.equal(await ui.wb.page.locator('.part.sidebar .monaco-list-row[aria-label*="airlock-verify.invalid"]').count(), 0);
+		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked');
+		// Now the upstream refuses the proxy (as a broken network would): the control fails while
+		// every way around the proxy is still blocked. That is not a leak, and must not read like one.
+		const upstream = ['OUTPUT', '-m', 'owner', '--uid-owner', 'proxy', '-p', 'tcp', '--dport', '443', '-j', 'REJECT'];
+		for (const tool of ['iptables', 'ip6tables']) {
+			assert.equal((await run('docker', ['exec', '-u', 'root', container, tool, '-I', ...upstream])).code, 0);
+		}
+		try {
+			await ui.wb.dismissNotifications();
+			await ui.wb.runCommand('Airlock: Verify Lockdown');
+			const toast = ui.wb.notification(/Verify could not complete, but nothing leaked/);
+			await toast.waitFor({ timeout: 180_000 });
+			assert.doesNotMatch(await toast.innerText(), /LEAK|got through/);
+			await ui.wb.screenshot('verify-control-failed');
+		} finally {
+			for (const tool of ['iptables', 'ip6tables']) {
+				await run('docker', ['exec', '-u', 'root', container, tool, '-D', ...upstream]);
+			}
+		}
+	});
+
+	it('says NOT LOCKED when the proxy cannot start, and "container stopped" when it stops; the next step starts it again', async function () {
+		await ui.wb.dismissNotifications();
+		// Spoil the enforced policy (as root could) and restart: the entrypoint refuses it and
+		// keeps egress closed, NOT LOCKED.
+		assert.equal((await run('docker', ['exec', '-u', 'root', container, 'sh', '-c', 'cp /etc/airlock/policy /etc/airlock/policy.keep && echo "not a policy" > /etc/airlock/policy'])).code, 0);
+		try {
+			assert.equal((await run('docker', ['restart', container], { timeoutMs: 120_000 })).code, 0);
+			await ui.wb.waitForStatus('Airlock: NOT LOCKED', 120_000);
+			await eventually('the status bar to turn red', async () => /error-kind/.test((await ui.wb.statusBarItem().getAttribute('class')) ?? ''));
+			await ui.wb.screenshot('status-not-locked');
+		} finally {
+			assert.equal((await run('docker', ['exec', '-u', 'root', container, 'mv', '/etc/airlock/policy.keep', '/etc/airlock/policy'])).code, 0);
+		}
+		assert.equal((await run('docker', ['stop', container], { timeoutMs: 120_000 })).code, 0);
+		await ui.wb.waitForStatus('Airlock: container stopped', 120_000);
+		await ui.wb.screenshot('status-container-stopped');
+		await ui.wb.statusBarItem().click();
+		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked', 300_000);
+	});
+});
+
+describe('Airlock in code-server: a window with no folder', function () {
+	const ui = useCodeServer('no-folder-failure', () => {
+		const { scratch } = freshWorkspace('bare-repo');
+		return { workspace: '', scratch };
+	});
+
+	it('says to open a folder, in the view and the status bar, instead of waiting for the engine', async function () {
+		await ui.wb.page.locator('.activitybar .action-item a[aria-label^="Airlock"]').first().click();
+		await ui.wb.page.locator('.part.sidebar', { hasText: 'Open a repository folder to lock its dev container.' }).first().waitFor({ timeout: 60_000 });
+		await ui.wb.waitForStatus('Airlock: open a folder');
+		assert.equal(await ui.wb.page.locator('.part.sidebar', { hasText: 'Connecting to the Docker engine' }).count(), 0);
+		await ui.wb.screenshot('status-no-folder');
+	});
+});
