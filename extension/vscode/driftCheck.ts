@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { COMMAND } from '../core/views/commandIds';
 import * as vscode from 'vscode';
 import { readApproval } from '../core/approvals';
 import { parseCanonicalText, policyHash } from '../core/enforcedPolicy';
@@ -118,7 +119,7 @@ export class DriftCheck {
 			return;
 		}
 		this.lastWarned = signature;
-		const review: NextStep = { label: 'Review Changes', run: () => vscode.commands.executeCommand('airlock.reviewChanges') };
+		const review: NextStep = { label: 'Review Changes', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) };
 		// After a failed apply its own error already says this and offers "Retry Apply"; a second
 		// warning would outlive the retry and tell the person something no longer true.
 		if (report.liveDiffers && !this.session.applyFailurePending) {
@@ -139,7 +140,7 @@ export class DriftCheck {
 				{ label: 'Show Log', run: () => this.session.output.show(true) },
 			]);
 		} else if (!report.approved && report.problems.length === 0 && fs.existsSync(policyFileOf(this.session.hostPath ?? ''))) {
-			await showWarningWithSteps('Airlock: nothing is approved for this repository yet, so its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand('airlock.reviewChanges') }]);
+			await showWarningWithSteps('Airlock: nothing is approved for this repository yet, so its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) }]);
 		}
 	}
 
