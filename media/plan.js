@@ -60,6 +60,12 @@ import { devcontainerSection } from './devcontainerDiff.js';
 		if (row.wildcard) {
 			badges.push(h('span', { class: 'tag' }, 'wildcard'));
 		}
+		if (row.requested) {
+			badges.push(h('span', { class: 'tag requested' }, 'requested by the agent'));
+		}
+		if (row.usage && row.usage.unused) {
+			badges.push(h('span', { class: 'tag unused' }, 'unused'));
+		}
 		const details = [];
 		if (row.changeDetails.length > 0) {
 			details.push(h('div', { class: 'detail change-details' }, row.changeDetails.join('; ')));
@@ -73,6 +79,15 @@ import { devcontainerSection } from './devcontainerDiff.js';
 		if (row.folded.length > 0) {
 			details.push(h('div', { class: 'detail folded' }, `covers ${row.folded.join(', ')}`));
 		}
+		if (row.requested) {
+			// The agent's own words: a text node like everything else here, quoted so it reads as a quote.
+			const times = row.requested.count > 1 ? ` (asked ${row.requested.count} times)` : '';
+			details.push(h('div', { class: 'detail requested' }, icon('comment'), ' ', `The agent asked for it${times}: “${row.requested.why}”`));
+		}
+		if (row.usage) {
+			const names = row.usage.names.length > 0 ? ` — names seen: ${row.usage.names.join(', ')}` : '';
+			details.push(h('div', { class: `detail usage${row.usage.unused ? ' unused' : ''}` }, icon('pulse'), ' ', `${row.usage.text}${names}`));
+		}
 		for (const risk of row.risks) {
 			details.push(h('div', { class: 'detail risk', 'data-kind': risk.kind }, icon('warning', 'risk'), ' ', risk.message));
 		}
@@ -80,7 +95,7 @@ import { devcontainerSection } from './devcontainerDiff.js';
 		// the row "Allow…" proposed takes focus from code (tabindex -1).
 		return h(
 			'li',
-			{ class: `row row-${row.change}${row.host === focusHost ? ' focus' : ''}`, 'data-host': row.host, tabindex: row.host === focusHost ? '-1' : undefined, 'aria-label': `${row.display}, ports ${row.ports}${CHANGE_TEXT[row.change] ? ', ' + CHANGE_TEXT[row.change] : ''}${row.risks.length ? `, ${row.risks.length} risk notes` : ''}` },
+			{ class: `row row-${row.change}${row.host === focusHost ? ' focus' : ''}${row.requested ? ' row-requested' : ''}`, 'data-host': row.host, tabindex: row.host === focusHost ? '-1' : undefined, 'aria-label': `${row.display}, ports ${row.ports}${CHANGE_TEXT[row.change] ? ', ' + CHANGE_TEXT[row.change] : ''}${row.requested ? ', requested by the agent' : ''}${row.usage && row.usage.unused ? ', unused' : ''}${row.risks.length ? `, ${row.risks.length} risk notes` : ''}` },
 			h('div', { class: 'row-head' }, h('span', { class: 'host' }, row.display), h('span', { class: 'ports' }, row.ports), ...badges),
 			...details,
 		);
@@ -114,6 +129,60 @@ import { devcontainerSection } from './devcontainerDiff.js';
 				'Locking writes .devcontainer/airlock.yaml with the presets this repository suggests (you choose them). You then review the plan here — every host, where it came from, what it risks, and what Approve writes to devcontainer.json — and approve it. Until then nothing is approved, and a locked container would deny all egress.',
 			),
 		);
+	}
+
+	// ---- Container findings (core/views/findingsView.ts): settings that go around the proxy ----
+
+	function openFinding(f) {
+		return (event) => {
+			event.preventDefault();
+			send({ type: 'openProblem', file: f.file, line: f.line, column: f.column });
+		};
+	}
+
+	function findingRow(f, newlyAccepted) {
+		const state = f.accepted ? 'accepted' : f.severity;
+		const details = [h('div', { class: 'detail finding-detail' }, f.detail)];
+		if (f.acceptedBecause) {
+			details.push(h('div', { class: 'detail reason' }, icon('pass'), ' accepted on purpose: ', f.acceptedBecause));
+		}
+		return h(
+			'li',
+			{ class: `row finding finding-${state}`, 'data-finding': f.id, tabindex: '0', 'aria-label': `${f.title}: ${state}${newlyAccepted ? ', newly accepted' : ''}, at ${f.location}` },
+			h('div', { class: 'row-head' },
+				icon(state === 'blocker' ? 'error' : state === 'accepted' ? 'pass' : 'warning'),
+				h('span', { class: 'host finding-id' }, f.id),
+				h('span', { class: `change finding-state finding-state-${state}` }, state),
+				newlyAccepted ? h('span', { class: 'change change-added' }, 'new') : null,
+				h('a', { href: '#', class: 'location', title: `Open ${f.location}`, onclick: openFinding(f) }, f.location)),
+			...details,
+		);
+	}
+
+	/** Its own group: above the hosts while a blocker is not accepted (Approve refuses then), below otherwise. */
+	function findingsSection(findings, changes) {
+		if (!findings) {
+			return null;
+		}
+		const added = (changes && changes.added) || [];
+		const parts = [];
+		if (findings.openBlockers) {
+			parts.push(`${findings.openBlockers} blocking`);
+		}
+		if (findings.acceptedBlockers) {
+			parts.push(`${findings.acceptedBlockers} accepted`);
+		}
+		parts.push(`${findings.warnings} warning${findings.warnings === 1 ? '' : 's'}`);
+		const blocked = findings.openBlockers > 0 || findings.problems.length > 0;
+		const collapsible = h('vscode-collapsible', { heading: `Container settings (${parts.join(', ')})`, description: 'What the container itself lets the agent reach, around the proxy.', open: blocked || added.length > 0, 'data-source': 'findings' });
+		collapsible.append(
+			h('p', { class: `findings-headline${blocked ? ' blocked' : ''}`, id: 'findings-headline', role: blocked ? 'alert' : undefined }, findings.headline),
+			findings.problems.length ? h('ul', { class: 'rows', role: 'list' }, findings.problems.map((p) => h('li', { class: 'row finding finding-blocker' }, h('a', { href: '#', class: 'location', onclick: openFinding(p) }, p.message)))) : '',
+			h('ul', { class: 'rows', role: 'list' }, findings.rows.map((f) => findingRow(f, added.includes(f.id)))),
+			...findings.unusedAcceptances.map((n) => h('p', { class: 'detail' }, icon('info'), ' ', n)),
+			...((changes && changes.removed) || []).map((id) => h('p', { class: 'detail change-removed' }, `no longer accepted: ${id}`)),
+		);
+		return h('section', { class: `findings findings-${findings.placement}`, id: 'findings', 'aria-label': 'Container settings' }, collapsible);
 	}
 
 	function render(message) {
@@ -158,7 +227,15 @@ import { devcontainerSection } from './devcontainerDiff.js';
 		const notes = view.notes.length > 0 ? h('section', { class: 'notes', 'aria-label': 'Notes' }, view.notes.map((n) => h('p', {}, icon('info'), ' ', n))) : null;
 		const devcontainer = message.devcontainer && !readOnly ? devcontainerSection(h, icon, message.devcontainer, send) : null;
 		const groups = h('section', { class: 'groups', 'aria-labelledby': 'hosts-title' }, h('h2', { id: 'hosts-title' }, 'Hosts'), view.groups.map((g) => groupView(g, focusHost, view.state === 'never-approved')));
-		app.replaceChildren(header, actions, facts, notes || '', h('vscode-divider', {}), groups, ...(devcontainer ? [h('vscode-divider', {}), devcontainer] : []));
+		const usage = usageView(view, readOnly);
+		// Container findings: their own group, above the hosts while a blocker is not accepted.
+		const findings = findingsSection(view.findings, view.acceptanceChanges);
+		const above = findings && view.findings.placement === 'above-hosts';
+		app.replaceChildren(
+			header, actions, facts, notes || '', h('vscode-divider', {}),
+			(above && findings) || '', groups, usage || '', (!above && findings) || '',
+			...(devcontainer ? [h('vscode-divider', {}), devcontainer] : []),
+		);
 		const focused = focusHost ? [...app.querySelectorAll('li[data-host]')].find((li) => li.getAttribute('data-host') === focusHost) : undefined;
 		if (focused) {
 			focused.scrollIntoView({ block: 'center' });
@@ -167,6 +244,25 @@ import { devcontainerSection } from './devcontainerDiff.js';
 		announceChange(message);
 		shown = message;
 		vscode.setState(message);
+	}
+
+	/** Unused entries: which, and (on the host) a button that proposes removing this repository's ones. */
+	function usageView(view, readOnly) {
+		const u = view.usage;
+		if (!u || (u.removable.length === 0 && u.elsewhere.length === 0)) {
+			return null;
+		}
+		const parts = [];
+		if (u.removable.length > 0) {
+			parts.push(h('p', {}, icon('pulse'), ' ', `Not used for ${u.unusedAfterDays} days, from this repository's policy: ${u.removable.join(', ')}.`));
+			if (!readOnly) {
+				parts.push(h('vscode-button', { id: 'propose-remove-unused', secondary: true, onclick: () => send({ type: 'proposeRemoveUnused' }) }, `Propose Removing ${u.removable.length} Unused`));
+			}
+		}
+		if (u.elsewhere.length > 0) {
+			parts.push(h('p', { class: 'elsewhere' }, `Also unused, from presets, the baseline or your user file: ${u.elsewhere.join(', ')}.`));
+		}
+		return h('section', { class: 'usage', id: 'usage', 'aria-label': 'Unused entries' }, parts);
 	}
 
 	/** Says what changed since the last render (nothing on the first: the page itself is read then). */

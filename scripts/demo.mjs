@@ -55,7 +55,6 @@ try {
 		name: 'airlock demo',
 		build: { dockerfile: 'Dockerfile', options: ['--network=host'] },
 		remoteUser: 'dev',
-		updateRemoteUserUID: false,
 		runArgs: ['--network', net.name, ...run.labelArgs, '--add-host', `api.demo.example:${api.ipv4}`, '--add-host', `other.demo.example:${other.ipv4}`],
 	}, null, '\t') + '\n');
 
@@ -64,7 +63,7 @@ try {
 	airlock('approve', '--yes', '--note', 'demo');
 
 	step('Start the locked container (devcontainer.json is generated from the approved plan)');
-	airlock('up', '--feature-path', path.join(root, 'devcontainer-feature/src/airlock'));
+	airlock('up');
 	airlock('status');
 
 	step('As the agent: the allowed host answers, everything else is refused at once');

@@ -90,7 +90,8 @@ function generate() {
 # PORT: ${1}-${maxPort} in decimal, no leading zeros.
 #
 # Two checks stay on the host, because a POSIX shell has neither the Public Suffix List nor a
-# punycode decoder: wildcards on public suffixes (*.co.uk, *.github.io) and whether an xn--
+# punycode decoder: wildcards on or over public suffixes (*.co.uk, *.github.io, *.amazonaws.com
+# which covers s3.amazonaws.com) and whether an xn--
 # label decodes. The host validated both before the policy was approved; neither can change
 # the syntax of a config line. This file guards the syntax and the special names.
 #

@@ -1,6 +1,7 @@
 import type { Plan, PlanDiff, PlanEntry } from '../core/plan';
 import { isEmptyDiff } from '../core/plan';
 import type { ApprovalRecord } from '../core/approvals';
+import { acceptanceDiffLines } from './findings';
 
 /** Terminal presentation of plans and diffs, shared by the CLI commands. */
 
@@ -54,5 +55,6 @@ export function formatDiff(diff: PlanDiff, approval: ApprovalRecord | undefined)
 	for (const c of diff.changed) {
 		lines.push(`  ~ ${hostLabel(c.after)}: ${c.what.join('; ')}`);
 	}
+	lines.push(...acceptanceDiffLines(diff));
 	return lines.join('\n');
 }

@@ -30,7 +30,8 @@ export interface ApprovalRecord {
 	readonly canonicalPolicy: string;
 	/** The plan's terms (see `planHashOf`); absent in records written before terms existed. */
 	readonly terms?: readonly string[];
-	readonly plan: { readonly mode: Mode; readonly hash: string; readonly entries: readonly ApprovedEntry[]; readonly notes: readonly string[] };
+	/** `terms` repeats the record's terms so the plan can be diffed on its own (absent: none). */
+	readonly plan: { readonly mode: Mode; readonly hash: string; readonly entries: readonly ApprovedEntry[]; readonly notes: readonly string[]; readonly terms?: readonly string[] };
 }
 
 /**
@@ -172,7 +173,7 @@ export function recordApproval(workspace: string, plan: Plan, who: { approvedBy?
 		...(who.note ? { note: who.note } : {}),
 		canonicalPolicy: canonicalText(plan.policy),
 		...(plan.terms.length > 0 ? { terms: [...plan.terms] } : {}),
-		plan: { mode: plan.mode, hash: plan.hash, entries, notes: [...plan.notes] },
+		plan: { mode: plan.mode, hash: plan.hash, entries, notes: [...plan.notes], ...(plan.terms.length > 0 ? { terms: [...plan.terms] } : {}) },
 	};
 	writeFileAtomic(approvalFile(workspace, env), JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
 	// The committed record (for review and for `airlock check` in CI); enforcement never reads it.

@@ -16,6 +16,12 @@ export interface EnforcedRule {
 export interface EnforcedPolicy {
 	readonly mode: Mode;
 	readonly rules: readonly EnforcedRule[];
+	/**
+	 * Wildcards (`*.x.y`, each also allowed by a rule) whose exfiltration-suspect names are let
+	 * through and flagged instead of refused. Travel as `exfil-warn HOST` lines, so the approval
+	 * and the policy hash cover them; absent or empty for most policies.
+	 */
+	readonly exfilWarn?: readonly string[];
 }
 
 export const CANONICAL_HEADER = 'airlock-policy 1';
@@ -30,8 +36,9 @@ function compareBytes(a: string, b: string): number {
 }
 
 export function canonicalText(policy: EnforcedPolicy): string {
-	const allowLines = [...new Set(policy.rules.map((r) => `allow ${ruleText(r)}`))].sort(compareBytes);
-	return [CANONICAL_HEADER, `mode ${policy.mode}`, ...allowLines].join('\n') + '\n';
+	// "allow" sorts before "exfil-warn", so one bytewise sort keeps the allow lines first.
+	const lines = [...new Set([...policy.rules.map((r) => `allow ${ruleText(r)}`), ...(policy.exfilWarn ?? []).map((h) => `exfil-warn ${h}`)])].sort(compareBytes);
+	return [CANONICAL_HEADER, `mode ${policy.mode}`, ...lines].join('\n') + '\n';
 }
 
 export function policyHash(policy: EnforcedPolicy): string {
@@ -57,6 +64,11 @@ export function featureAllowOption(policy: EnforcedPolicy): string {
 	return [...new Set(policy.rules.map(ruleText))].sort(compareBytes).join(',');
 }
 
+/** The Feature's `exfilWarn` option: comma-separated wildcards, sorted; empty for most policies. */
+export function featureExfilWarnOption(policy: EnforcedPolicy): string {
+	return [...new Set(policy.exfilWarn ?? [])].sort(compareBytes).join(',');
+}
+
 export class CanonicalTextError extends Error {
 	constructor(readonly line: number, message: string) {
 		super(`line ${line}: ${message}`);
@@ -80,10 +92,16 @@ export function parseCanonicalText(text: string): EnforcedPolicy {
 		throw new CanonicalTextError(2, 'expected "mode enforce" or "mode audit"');
 	}
 	const rules: EnforcedRule[] = [];
+	const exfilWarn: string[] = [];
 	for (let i = 2; i < lines.length; i++) {
+		const warn = /^exfil-warn (\*\.[^\s:]+)$/.exec(lines[i]);
+		if (warn) {
+			exfilWarn.push(warn[1]);
+			continue;
+		}
 		const m = /^allow ([^\s:]+)(?::([0-9]{1,5}))?$/.exec(lines[i]);
 		if (!m) {
-			throw new CanonicalTextError(i + 1, `expected "allow HOST" or "allow HOST:PORT", got ${JSON.stringify(lines[i])}`);
+			throw new CanonicalTextError(i + 1, `expected "allow HOST", "allow HOST:PORT" or "exfil-warn *.HOST", got ${JSON.stringify(lines[i])}`);
 		}
 		const port = m[2] === undefined ? undefined : Number(m[2]);
 		if (port !== undefined && (port < 1 || port > 65535)) {
@@ -91,5 +109,5 @@ export function parseCanonicalText(text: string): EnforcedPolicy {
 		}
 		rules.push(port === undefined ? { host: m[1] } : { host: m[1], port });
 	}
-	return { mode: modeMatch[1] as Mode, rules };
+	return { mode: modeMatch[1] as Mode, rules, ...(exfilWarn.length > 0 ? { exfilWarn } : {}) };
 }

@@ -13,7 +13,8 @@ import { domainToASCII, domainToUnicode } from 'node:url';
  * generated from the constants below by `scripts/gen-feature-grammar.mjs`. The twin checks the
  * structure (CANONICAL_HOST_PATTERN, ports) and SPECIAL_NAMES. Two checks stay on the host only,
  * because a POSIX shell has neither the Public Suffix List nor a punycode decoder: wildcards on
- * public suffixes and the validity of `xn--` labels. Both were checked here before the policy
+ * public suffixes (or covering them, as `*.amazonaws.com` covers `s3.amazonaws.com`) and the
+ * validity of `xn--` labels. Both were checked here before the policy
  * was approved; neither can break a config line.
  */
 
@@ -127,7 +128,7 @@ export interface SpecialName {
  * so the message names the closest match. Sources:
  * - localhost: RFC 6761 §6.3; local: RFC 6762 (mDNS); home.arpa: RFC 8375;
  *   in-addr.arpa / ip6.arpa: RFC 1035 §3.5, RFC 3596 (reverse DNS); internal: ICANN reserved it
- *   for private use (2024).
+ *   for private use (2024); invalid: RFC 6761 §6.4 (the proxy answers request.airlock.invalid).
  * - host.docker.internal, gateway.docker.internal: Docker Desktop's names for the host machine.
  * - metadata, metadata.google.internal: Google Compute Engine metadata server
  *   (https://cloud.google.com/compute/docs/metadata/overview, curl http://metadata.google.internal/computeMetadata/v1/).
@@ -155,6 +156,7 @@ export const SPECIAL_NAMES: readonly SpecialName[] = [
 	{ name: 'in-addr.arpa', subtree: true, why: 'reverse DNS for IPv4 addresses, not a web host' },
 	{ name: 'ip6.arpa', subtree: true, why: 'reverse DNS for IPv6 addresses, not a web host' },
 	{ name: 'arpa', subtree: true, why: 'infrastructure names (.arpa), not web hosts' },
+	{ name: 'invalid', subtree: true, why: 'reserved names that never resolve (RFC 6761); Airlock answers request.airlock.invalid itself, for access requests' },
 	{ name: 'nip.io', subtree: true, why: 'a wildcard-DNS service that resolves names to any IP address, private ones included' },
 	{ name: 'xip.io', subtree: true, why: 'a wildcard-DNS service that resolves names to any IP address, private ones included' },
 	{ name: 'sslip.io', subtree: true, why: 'a wildcard-DNS service that resolves names to any IP address, private ones included' },
@@ -460,6 +462,122 @@ function findWildcardProblem(raw: string): HostRejected | undefined {
 /** The Public Suffix List including its private section (github.io, herokuapp.com, ...). */
 const SUFFIX_OPTIONS = { allowPrivateDomains: true, extractHostname: false, detectIp: false, validateHostname: false } as const;
 
+/** Public suffixes strictly under a domain: a few names to show and how many there are. */
+export interface CoveredSuffixes {
+	/** Up to SUFFIX_EXAMPLES names, shortest first; `*.x.y` for a PSL wildcard rule. */
+	readonly examples: readonly string[];
+	readonly total: number;
+}
+
+const SUFFIX_EXAMPLES = 3;
+
+/** The flat trie tldts ships (its Public Suffix List, the same data getPublicSuffix reads). */
+interface SuffixTrie {
+	readonly nodeFlags: Uint8Array;
+	readonly edgeStart: ArrayLike<number>;
+	readonly edgeLength: ArrayLike<number>;
+	readonly edgeChild: ArrayLike<number>;
+	readonly labelText: string;
+	readonly rulesRoot: number;
+}
+
+let suffixTrie: { trie: SuffixTrie; offsets: Uint32Array } | undefined;
+
+/**
+ * Loaded on first use, so the grammar generator (which imports this file as an ES module) never
+ * needs it. tldts exports no API to list suffixes, so this reads the trie behind getPublicSuffix;
+ * the self-check below (and test/unit/hostname.test.ts) fail loudly if a tldts update moves it.
+ */
+function loadSuffixTrie(): { trie: SuffixTrie; offsets: Uint32Array } {
+	if (suffixTrie) {
+		return suffixTrie;
+	}
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const trie = require('tldts/dist/cjs/src/data/trie') as SuffixTrie;
+	const offsets = new Uint32Array(trie.edgeLength.length);
+	for (let edge = 0, offset = 0; edge < trie.edgeLength.length; edge++) {
+		offsets[edge] = offset;
+		offset += trie.edgeLength[edge];
+	}
+	suffixTrie = { trie, offsets };
+	if (!findSuffixesUnder('io', 50_000).all.includes('github.io')) {
+		suffixTrie = undefined;
+		throw new Error('the Public Suffix List inside tldts has a layout this Airlock does not read (github.io not found under io); update extension/core/hostname.ts for this tldts version');
+	}
+	return suffixTrie;
+}
+
+function findSuffixesUnder(base: string, limit: number): { all: string[]; total: number } {
+	const { trie, offsets } = suffixTrie ?? loadSuffixTrie();
+	const labelOf = (edge: number): string => trie.labelText.slice(offsets[edge], offsets[edge] + trie.edgeLength[edge]);
+	let node = trie.rulesRoot;
+	for (const label of base.split('.').reverse()) {
+		const next = childrenOf(node).get(label) ?? -1;
+		if (next < 0) {
+			// Not in the list, or only under a PSL wildcard: then base itself is a suffix, refused above.
+			return { all: [], total: 0 };
+		}
+		node = next;
+	}
+	const all: string[] = [];
+	let total = 0;
+	const walk = (at: number, suffix: string, depth: number): void => {
+		for (let edge = trie.edgeStart[at]; edge < trie.edgeStart[at + 1] && depth < 10; edge++) {
+			const name = `${labelOf(edge)}.${suffix}`;
+			const child = trie.edgeChild[edge];
+			if (trie.nodeFlags[child] !== 0) {
+				total++;
+				if (all.length < limit) {
+					all.push(name);
+				}
+			}
+			walk(child, name, depth + 1);
+		}
+	};
+	walk(node, base, 0);
+	return { all, total };
+}
+
+/** Per trie node, its children by label: built on first visit (a 10,000-entry plan visits few nodes). */
+const childMaps = new Map<number, Map<string, number>>();
+
+function childrenOf(node: number): Map<string, number> {
+	let map = childMaps.get(node);
+	if (!map) {
+		const { trie, offsets } = suffixTrie ?? loadSuffixTrie();
+		map = new Map();
+		for (let edge = trie.edgeStart[node]; edge < trie.edgeStart[node + 1]; edge++) {
+			map.set(trie.labelText.slice(offsets[edge], offsets[edge] + trie.edgeLength[edge]), trie.edgeChild[edge]);
+		}
+		childMaps.set(node, map);
+	}
+	return map;
+}
+
+/**
+ * The public suffixes strictly under `base` (ICANN and private sections): `amazonaws.com` has
+ * `s3.amazonaws.com` and hundreds more, where anyone can create names. A wildcard over `base`
+ * would allow them all, so the grammar refuses it like a wildcard on a suffix.
+ */
+export function publicSuffixesUnder(base: string): CoveredSuffixes {
+	const { all, total } = findSuffixesUnder(base, 2_000);
+	const examples = all
+		.filter((n) => !n.startsWith('*.'))
+		.sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
+		.slice(0, SUFFIX_EXAMPLES);
+	return { examples: examples.length > 0 ? examples : all.slice(0, SUFFIX_EXAMPLES), total };
+}
+
+function coveredSuffixesMessage(base: string, covered: CoveredSuffixes): string {
+	const more = covered.total > covered.examples.length ? ` and ${covered.total - covered.examples.length} more` : '';
+	return `would allow names under ${covered.total === 1 ? 'a public suffix' : `${covered.total} public suffixes`} inside ${quoteForMessage(base)} (${covered.examples.join(', ')}${more}), where anyone can register names: the Public Suffix List's private section lists them`;
+}
+
+function coveredSuffixesHint(base: string, covered: CoveredSuffixes): string {
+	const endpoint = covered.examples.find((e) => !e.startsWith('*.')) ?? `api.${base}`;
+	return `list the exact endpoints you use instead, e.g. ${covered.examples.filter((e) => !e.startsWith('*.')).join(', ') || endpoint}, or yours under one of them (your-name.${endpoint}); a wildcard is accepted only where one owner controls every name under it`;
+}
+
 const QUOTES = new Set(["'", '"', '`']);
 
 /** Only the characters findBadAsciiCharacter lets through: no hidden, non-ASCII or syntax characters. */
@@ -598,6 +716,10 @@ function checkHostUnsafe(raw: string): HostAccepted | HostRejected {
 		if (suffix === base) {
 			const kind = base.includes('.') ? 'public suffix' : 'top-level domain';
 			return reject('wildcard-public-suffix', `would allow every site under the ${kind} ${quoteForMessage(base)}, which many unrelated owners share`, `list the exact hosts, or a wildcard under one owner's domain (*.yourname.${base})`, 0);
+		}
+		const covered = publicSuffixesUnder(base);
+		if (covered.total > 0) {
+			return reject('wildcard-public-suffix', coveredSuffixesMessage(base, covered), coveredSuffixesHint(base, covered), 0);
 		}
 	}
 	if (labelProblem) {

@@ -5,6 +5,7 @@ import { loadPreset, listPresets, UnknownPresetError, presetsDirectory } from '.
 import { riskNotesFor, type RiskNote } from './risks';
 import { planHashOf, policyHash, type EnforcedPolicy, type EnforcedRule, type Mode } from './enforcedPolicy';
 import { InvalidInputError, type SourceProblem } from './errors';
+import { acceptTerm, acceptedIdsOf, type FindingId } from './findings/catalog';
 
 /**
  * The resolved egress plan: every host the container may reach, where each came from, and
@@ -24,6 +25,8 @@ export interface PlanEntry {
 	readonly risks: readonly RiskNote[];
 	/** Exact hosts (or narrower wildcards) that this wildcard covers and that were folded into it. */
 	readonly folded: readonly string[];
+	/** `exfil: warn`: exfiltration-suspect names under this wildcard are flagged, not refused. */
+	readonly exfilWarn?: boolean;
 }
 
 export interface Plan {
@@ -38,6 +41,17 @@ export interface Plan {
 	readonly policy: EnforcedPolicy;
 	/** Things a reviewer should know that are not errors (overlaps folded, baseline off). */
 	readonly notes: readonly string[];
+	/** Container findings the project accepts on purpose (each is also a term `accept <id>`). */
+	readonly acceptances?: readonly Acceptance[];
+}
+
+/** `accept:` in the project's airlock.yaml: a container finding accepted on purpose, with why. */
+export interface Acceptance {
+	readonly finding: FindingId;
+	readonly reason: string;
+	readonly file: string;
+	readonly line: number;
+	readonly column: number;
 }
 
 export interface PlanLayers {
@@ -80,16 +94,19 @@ interface Accumulator {
 	sources: string[];
 	reasons: string[];
 	folded: string[];
+	exfilWarn?: boolean;
+	/** Rules of exact hosts folded into this wildcard: they stay in the enforced policy (see foldCoveredEntries). */
+	exactFolded: EnforcedRule[];
 }
 
 export function buildPlan(layers: PlanLayers): Plan {
 	const problems: SourceProblem[] = [];
 	const notes: string[] = [];
 	const byHost = new Map<string, Accumulator>();
-	const add = (host: string, wildcard: boolean, ports: readonly number[] | undefined, source: string, reason: string | undefined, unicode?: string): void => {
+	const add = (host: string, wildcard: boolean, ports: readonly number[] | undefined, source: string, reason: string | undefined, unicode?: string, exfilWarn?: boolean): void => {
 		let acc = byHost.get(host);
 		if (!acc) {
-			acc = { host, wildcard, web: false, ports: new Set(), sources: [], reasons: [], folded: [], ...(unicode ? { unicode } : {}) };
+			acc = { host, wildcard, web: false, ports: new Set(), sources: [], reasons: [], folded: [], exactFolded: [], ...(unicode ? { unicode } : {}) };
 			byHost.set(host, acc);
 		}
 		if (ports) {
@@ -102,6 +119,9 @@ export function buildPlan(layers: PlanLayers): Plan {
 		}
 		if (reason && !acc.reasons.includes(reason)) {
 			acc.reasons.push(reason);
+		}
+		if (exfilWarn) {
+			acc.exfilWarn = true;
 		}
 	};
 
@@ -143,7 +163,7 @@ export function buildPlan(layers: PlanLayers): Plan {
 	}
 	for (const [file, source] of [[layers.user, 'user'], [layers.project, 'project']] as const) {
 		for (const e of file?.allow ?? []) {
-			add(e.host, e.wildcard, e.ports, source, e.reason, e.unicode);
+			add(e.host, e.wildcard, e.ports, source, e.reason, e.unicode, e.exfilWarn);
 		}
 	}
 
@@ -162,13 +182,38 @@ export function buildPlan(layers: PlanLayers): Plan {
 				ports,
 				sources: acc.sources,
 				reasons: acc.reasons,
-				risks: riskNotesFor(acc.host, ports),
+				risks: acc.exfilWarn ? [...riskNotesFor(acc.host, ports), exfilWarnNote(acc.host)] : riskNotesFor(acc.host, ports),
 				folded: acc.folded,
+				...(acc.exfilWarn ? { exfilWarn: true } : {}),
 			};
 		});
-	const policy: EnforcedPolicy = { mode, rules: entriesToRules(entries) };
-	const terms: string[] = [];
-	return { mode, hash: planHashOf(policy, terms), policyHash: policyHash(policy), terms, entries, policy, notes };
+	const exfilWarn = entries.filter((e) => e.exfilWarn).map((e) => e.host);
+	const exactFolded = [...byHost.values()].flatMap((acc) => acc.exactFolded);
+	const policy: EnforcedPolicy = { mode, rules: [...entriesToRules(entries), ...exactFolded], ...(exfilWarn.length > 0 ? { exfilWarn } : {}) };
+	const acceptances = acceptancesOf(layers);
+	const terms = [...new Set(acceptances.map((a) => acceptTerm(a.finding)))].sort();
+	return { mode, hash: planHashOf(policy, terms), policyHash: policyHash(policy), terms, entries, policy, notes, ...(acceptances.length > 0 ? { acceptances } : {}) };
+}
+
+/**
+ * Acceptances come from the project file only: accepting a door in the user file would accept
+ * it for every repository, which is the "implied by something else" an acceptance must never be.
+ */
+function acceptancesOf(layers: PlanLayers): Acceptance[] {
+	const fromUser = layers.user?.accept ?? [];
+	if (fromUser.length > 0) {
+		throw new InvalidInputError(fromUser.map((a) => ({
+			file: layers.user?.file ?? '', line: a.line, column: a.column, entry: a.finding,
+			message: `accept: ${a.finding} in the user policy would accept it for every repository`,
+			hint: "accept a finding in the repository's .devcontainer/airlock.yaml, where it is reviewed with that repository's configuration",
+		})));
+	}
+	const project = layers.project;
+	return (project?.accept ?? []).map((a) => ({ finding: a.finding, reason: a.reason, file: project?.file ?? '', line: a.line, column: a.column }));
+}
+
+function exfilWarnNote(host: string): RiskNote {
+	return { kind: 'exfil-warn', message: `exfil: warn — a name under ${host} that looks like exfiltration (encoded data, a credential) is let through and flagged instead of refused` };
 }
 
 function entriesToRules(entries: readonly PlanEntry[]): EnforcedRule[] {
@@ -215,7 +260,17 @@ function foldCoveredEntries(byHost: Map<string, Accumulator>, notes: string[]): 
 			continue;
 		}
 		byHost.delete(inner.host);
+		if (inner.exfilWarn && !outer.exfilWarn) {
+			notes.push(`exfil: warn on ${inner.host} does not apply: it is folded into ${outer.host}, whose names are refused when they look like exfiltration. Set exfil: warn on ${outer.host} to let them through.`);
+		}
 		outer.folded.push(inner.host, ...inner.folded);
+		// The plan shows the permission once, under the wildcard, but an exact host stays an exact
+		// rule of the enforced policy: the proxy never refuses an exact entry for its exfiltration
+		// score, while names it knows only through a wildcard are scored.
+		if (!inner.wildcard) {
+			outer.exactFolded.push(...(inner.web ? [{ host: inner.host }] : []), ...[...inner.ports].map((port) => ({ host: inner.host, port })));
+		}
+		outer.exactFolded.push(...inner.exactFolded);
 		for (const s of inner.sources) {
 			if (!outer.sources.includes(s)) {
 				outer.sources.push(s);
@@ -241,14 +296,20 @@ export interface PlanDiff {
 	readonly removed: readonly PlanEntry[];
 	readonly changed: readonly PlanChange[];
 	readonly modeChanged?: { readonly from: Mode; readonly to: Mode };
+	/** Container findings newly accepted / no longer accepted (absent when none changed). */
+	readonly acceptancesAdded?: readonly FindingId[];
+	readonly acceptancesRemoved?: readonly FindingId[];
 }
 
 export function isEmptyDiff(diff: PlanDiff): boolean {
-	return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 && !diff.modeChanged;
+	return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 && !diff.modeChanged && !diff.acceptancesAdded?.length && !diff.acceptancesRemoved?.length;
 }
 
+/** Plan terms travel with the hosts; an approval recorded before terms existed had none. */
+type DiffSide = Pick<Plan, 'mode' | 'entries'> & { readonly terms?: readonly string[] };
+
 /** What `current` changes compared with the approved plan (everything is added when none was approved). */
-export function diffPlans(approved: Pick<Plan, 'mode' | 'entries'> | undefined, current: Pick<Plan, 'mode' | 'entries'>): PlanDiff {
+export function diffPlans(approved: DiffSide | undefined, current: DiffSide): PlanDiff {
 	const before = new Map((approved?.entries ?? []).map((e) => [e.host, e]));
 	const after = new Map(current.entries.map((e) => [e.host, e]));
 	const added = current.entries.filter((e) => !before.has(e.host));
@@ -273,6 +334,9 @@ export function diffPlans(approved: Pick<Plan, 'mode' | 'entries'> | undefined, 
 				what.push(`port ${p} removed`);
 			}
 		}
+		if (Boolean(a.exfilWarn) !== Boolean(b.exfilWarn)) {
+			what.push(a.exfilWarn ? 'exfiltration suspects now only flagged (exfil: warn)' : 'exfiltration suspects now refused (exfil: warn removed)');
+		}
 		for (const s of a.sources) {
 			if (!b.sources.includes(s)) {
 				what.push(`now also from ${s}`);
@@ -288,7 +352,15 @@ export function diffPlans(approved: Pick<Plan, 'mode' | 'entries'> | undefined, 
 		}
 	}
 	const modeChanged = approved && approved.mode !== current.mode ? { from: approved.mode, to: current.mode } : undefined;
-	return { added, removed, changed, ...(modeChanged ? { modeChanged } : {}) };
+	const acceptedBefore = acceptedIdsOf(approved?.terms ?? []);
+	const acceptedNow = acceptedIdsOf(current.terms ?? []);
+	const acceptancesAdded = acceptedNow.filter((id) => !acceptedBefore.includes(id));
+	const acceptancesRemoved = acceptedBefore.filter((id) => !acceptedNow.includes(id));
+	return {
+		added, removed, changed, ...(modeChanged ? { modeChanged } : {}),
+		...(acceptancesAdded.length > 0 ? { acceptancesAdded } : {}),
+		...(acceptancesRemoved.length > 0 ? { acceptancesRemoved } : {}),
+	};
 }
 
 /** The plan as `airlock plan --json` prints it. */

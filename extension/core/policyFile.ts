@@ -5,6 +5,7 @@ import { readPortsNode, type ReportAt } from './yamlPorts';
 import { InvalidInputError, type SourceProblem } from './errors';
 import { readFileIfExists } from './atomicFile';
 import type { Mode } from './enforcedPolicy';
+import { FINDING_IDS, isFindingId, type FindingId } from './findings/catalog';
 
 /** One allow entry as written in a policy file, validated and canonicalised. */
 export interface PolicyEntry {
@@ -15,12 +16,25 @@ export interface PolicyEntry {
 	/** Explicit CONNECT ports; undefined means the web ports (80/443). */
 	readonly ports?: readonly number[];
 	readonly reason?: string;
+	/**
+	 * `exfil: warn` on a wildcard a person reviewed: a name under it that scores as an
+	 * exfiltration suspect is let through and flagged, not refused (docs/exfil-scoring.md).
+	 */
+	readonly exfilWarn?: boolean;
 	readonly line: number;
 	readonly column: number;
 }
 
 export interface PresetReference {
 	readonly name: string;
+	readonly line: number;
+	readonly column: number;
+}
+
+/** `accept: [{ finding: engine-socket, reason: "…" }]`: a container finding accepted on purpose. */
+export interface AcceptEntry {
+	readonly finding: FindingId;
+	readonly reason: string;
 	readonly line: number;
 	readonly column: number;
 }
@@ -32,11 +46,13 @@ export interface PolicyFile {
 	readonly baseline?: boolean;
 	readonly presets: readonly PresetReference[];
 	readonly allow: readonly PolicyEntry[];
+	/** Container findings accepted on purpose (absent when the file has none). */
+	readonly accept?: readonly AcceptEntry[];
 }
 
 export const PROJECT_POLICY_PATH = path.join('.devcontainer', 'airlock.yaml');
-const TOP_LEVEL_KEYS = ['version', 'mode', 'baseline', 'presets', 'allow'] as const;
-const ENTRY_KEYS = ['host', 'ports', 'reason'] as const;
+const TOP_LEVEL_KEYS = ['version', 'mode', 'baseline', 'presets', 'allow', 'accept'] as const;
+const ENTRY_KEYS = ['host', 'ports', 'reason', 'exfil'] as const;
 
 /**
  * Reads and validates a policy file. Undefined when the file does not exist; throws
@@ -88,6 +104,7 @@ export function parsePolicyText(text: string, file: string): PolicyFile {
 	let baseline: boolean | undefined;
 	const presets: PresetReference[] = [];
 	const allow: PolicyEntry[] = [];
+	const accept: AcceptEntry[] = [];
 	let sawVersion = false;
 
 	for (const pair of root.items) {
@@ -152,6 +169,9 @@ export function parsePolicyText(text: string, file: string): PolicyFile {
 					}
 				}
 				break;
+			case 'accept':
+				accept.push(...readAcceptList(value, problemAt, at));
+				break;
 		}
 	}
 	if (!sawVersion) {
@@ -160,7 +180,70 @@ export function parsePolicyText(text: string, file: string): PolicyFile {
 	if (problems.length > 0) {
 		throw new InvalidInputError(problems);
 	}
-	return { file, ...(mode ? { mode } : {}), ...(baseline !== undefined ? { baseline } : {}), presets, allow };
+	return { file, ...(mode ? { mode } : {}), ...(baseline !== undefined ? { baseline } : {}), presets, allow, ...(accept.length > 0 ? { accept } : {}) };
+}
+
+const ACCEPT_EXAMPLE = 'e.g. `accept: [{ finding: engine-socket, reason: "builds images with the host\'s Docker" }]`';
+
+/** `accept:` — each item names one finding id and says why; anything else is an error with its position. */
+function readAcceptList(value: Node | null, problemAt: ProblemAt, at: (offset: number) => { line: number; col: number }): AcceptEntry[] {
+	if (value === null || (isScalar(value) && value.value === null)) {
+		return [];
+	}
+	if (!isSeq(value)) {
+		problemAt(value.range?.[0] ?? 0, 'accept must be a list of { finding, reason } entries', ACCEPT_EXAMPLE);
+		return [];
+	}
+	const out: AcceptEntry[] = [];
+	for (const item of value.items as (Node | null)[]) {
+		const start = item?.range?.[0] ?? value.range?.[0] ?? 0;
+		if (!isMap(item)) {
+			const shown = isScalar(item) ? String(item.value) : '(not a mapping)';
+			problemAt(start, `an acceptance names the finding and the reason, got ${JSON.stringify(shown)}`, `write - { finding: ${isFindingId(shown) ? shown : 'engine-socket'}, reason: "why this container needs it" }`, shown);
+			continue;
+		}
+		let finding: FindingId | undefined;
+		let reason: string | undefined;
+		let ok = true;
+		for (const pair of item.items) {
+			const keyNode = pair.key as Node | null;
+			const key = isScalar(keyNode) ? String(keyNode.value) : '?';
+			const v = pair.value as Node | null;
+			const vStart = v?.range?.[0] ?? keyNode?.range?.[0] ?? start;
+			if (key === 'finding') {
+				const id = isScalar(v) ? v.value : undefined;
+				if (isFindingId(id)) {
+					finding = id;
+				} else {
+					problemAt(vStart, `unknown finding ${JSON.stringify(isScalar(v) ? String(v.value) : '(not a name)')}`, `the finding ids are: ${FINDING_IDS.join(', ')}`, isScalar(v) ? String(v.value) : undefined);
+					ok = false;
+				}
+			} else if (key === 'reason') {
+				if (isScalar(v) && typeof v.value === 'string' && v.value.trim() !== '') {
+					reason = v.value;
+				} else {
+					problemAt(vStart, 'reason must be text saying why the container needs this', 'the reviewer reads it; e.g. `reason: "builds images with the host\'s Docker"`');
+					ok = false;
+				}
+			} else {
+				problemAt(keyNode?.range?.[0] ?? start, `unknown key ${JSON.stringify(key)} in an acceptance`, 'an acceptance has the keys finding and reason');
+				ok = false;
+			}
+		}
+		if (ok && finding === undefined) {
+			problemAt(start, 'this acceptance has no `finding`', ACCEPT_EXAMPLE);
+			ok = false;
+		}
+		if (ok && reason === undefined) {
+			problemAt(start, `accepting ${finding} needs a reason`, 'say why this container needs it; the reviewer reads it and it is kept with the approval');
+			ok = false;
+		}
+		if (ok && finding !== undefined && reason !== undefined) {
+			const { line, col } = at(start);
+			out.push({ finding, reason, line, column: col });
+		}
+	}
+	return out;
 }
 
 type ProblemAt = ReportAt;
@@ -182,6 +265,7 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 	let hostNode: Node | null = null;
 	let ports: number[] | undefined;
 	let reason: string | undefined;
+	let exfil: { value: 'warn' | 'deny'; at: number } | undefined;
 	let ok = true;
 
 	if (isAlias(item)) {
@@ -203,6 +287,13 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 					reason = value.value;
 				} else {
 					problemAt(value?.range?.[0] ?? start, 'reason must be text', 'e.g. `reason: "git over ssh"`');
+					ok = false;
+				}
+			} else if (key === 'exfil') {
+				if (isScalar(value) && (value.value === 'warn' || value.value === 'deny')) {
+					exfil = { value: value.value, at: value.range?.[0] ?? start };
+				} else {
+					problemAt(value?.range?.[0] ?? start, 'exfil must be "warn" or "deny"', 'deny (the default) refuses a name under this wildcard that looks like exfiltration; warn lets it through and flags it, for a wildcard you reviewed');
 					ok = false;
 				}
 			} else if (key === 'ports') {
@@ -236,6 +327,10 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 		problemAt(offset + (checked.offset ?? 0), `${quoteForMessage(raw)}: ${checked.message}`, checked.hint, raw);
 		return undefined;
 	}
+	if (exfil && !checked.wildcard) {
+		problemAt(exfil.at, `exfil applies to wildcards only: ${quoteForMessage(checked.host)} is an exact host, and exact hosts are never refused for their score`, 'remove the exfil key from this entry');
+		return undefined;
+	}
 	if (!ok) {
 		return undefined;
 	}
@@ -246,6 +341,7 @@ function readEntry(item: Node | null, text: string, problemAt: ProblemAt, at: (o
 		...(checked.unicode ? { unicode: checked.unicode } : {}),
 		...(ports ? { ports: [...new Set(ports)].sort((a, b) => a - b) } : {}),
 		...(reason ? { reason } : {}),
+		...(exfil?.value === 'warn' ? { exfilWarn: true } : {}),
 		line,
 		column: col,
 	};

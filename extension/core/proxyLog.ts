@@ -13,6 +13,8 @@ export type ProxyRule =
 	| 'port-not-allowed'
 	| 'private-destination'
 	| 'method-not-allowed'
+	| 'exfil-suspect'
+	| 'access-request'
 	| 'other';
 
 const KNOWN_RULES: ReadonlySet<string> = new Set<ProxyRule>([
@@ -22,8 +24,16 @@ const KNOWN_RULES: ReadonlySet<string> = new Set<ProxyRule>([
 	'port-not-allowed',
 	'private-destination',
 	'method-not-allowed',
+	'exfil-suspect',
+	'access-request',
 	'other',
 ]);
+
+/** The most signals a line may carry, and their shape (the scorer's names: `entropy`, `credential:github-token`). */
+const MAX_SIGNALS = 16;
+const SIGNAL = /^[a-z0-9][a-z0-9:-]{0,63}$/;
+/** An `ask` field longer than this is not read: the proxy logs whatever header an agent sends. */
+export const MAX_ASK_LENGTH = 8192;
 
 export interface ProxyLogEntry {
 	/** Seconds since the epoch, with fractions. */
@@ -39,6 +49,14 @@ export interface ProxyLogEntry {
 	readonly rule: ProxyRule;
 	readonly status: number;
 	readonly bytes: number;
+	/**
+	 * The exfiltration scorer's signals for a name under an allowed wildcard (absent when not
+	 * scored or benign). With rule `exfil-suspect` the request was refused (or, in audit mode,
+	 * would have been); with `allowlisted` it went through under an `exfil: warn` wildcard.
+	 */
+	readonly exfil?: readonly string[];
+	/** Rule `access-request` only: the agent's request, as logged (still percent-encoded, untrusted). */
+	readonly ask?: string;
 }
 
 function isNonEmptyString(value: unknown): value is string {
@@ -79,6 +97,9 @@ export function parseProxyLogLine(line: string): ProxyLogEntry | undefined {
 	}
 	// A rule name this version does not know (a newer Feature) still says "blocked": keep the line.
 	const rule = KNOWN_RULES.has(o.rule) ? (o.rule as ProxyRule) : 'other';
+	// Fields a Feature before exfiltration scoring does not write; anything odd in them is dropped.
+	const signals = typeof o.exfil === 'string' && o.exfil !== '-' ? o.exfil.split(',').filter((x) => SIGNAL.test(x)).slice(0, MAX_SIGNALS) : [];
+	const ask = rule === 'access-request' && typeof o.ask === 'string' && o.ask !== '-' && o.ask.length <= MAX_ASK_LENGTH ? o.ask : undefined;
 	return {
 		time: o.time,
 		client: o.client,
@@ -90,6 +111,8 @@ export function parseProxyLogLine(line: string): ProxyLogEntry | undefined {
 		rule,
 		status: o.status,
 		bytes: o.bytes,
+		...(signals.length > 0 ? { exfil: signals } : {}),
+		...(ask !== undefined ? { ask } : {}),
 	};
 }
 
@@ -126,6 +149,8 @@ const RULE_REASONS: Readonly<Record<ProxyRule, string>> = {
 	'port-not-allowed': 'port not allowed for this host',
 	'private-destination': 'private or internal address',
 	'method-not-allowed': 'method not allowed',
+	'exfil-suspect': 'looks like data leaving in the name or URL',
+	'access-request': 'access request from the agent',
 	'other': 'refused by the proxy',
 };
 
@@ -147,12 +172,19 @@ function target(entry: ProxyLogEntry): string {
 export function formatBlockedLine(entry: ProxyLogEntry): string {
 	const head = entry.enforced ? 'BLOCKED' : 'AUDIT (would block)';
 	const reason = entry.rule === 'other' ? `${ruleReason(entry.rule)} (HTTP ${entry.status})` : ruleReason(entry.rule);
-	return `${head} ${entry.method} ${target(entry)} — ${reason}`;
+	const signals = entry.exfil ? ` (${entry.exfil.join(', ')})` : '';
+	return `${head} ${entry.method} ${target(entry)} — ${reason}${signals}`;
+}
+
+/** True when the scorer flagged the request: refused as a suspect, or let through under `exfil: warn`. */
+export function isExfilSignal(entry: ProxyLogEntry): boolean {
+	return entry.rule === 'exfil-suspect' || (entry.exfil !== undefined && entry.exfil.length > 0);
 }
 
 /** `ALLOWED CONNECT api.example.com:443 (HTTP 200, 5120 bytes)`. */
 export function formatAllowedLine(entry: ProxyLogEntry): string {
-	return `ALLOWED ${entry.method} ${target(entry)} (HTTP ${entry.status}, ${entry.bytes} bytes)`;
+	const warn = entry.exfil ? ` — exfiltration signals, let through (exfil: warn): ${entry.exfil.join(', ')}` : '';
+	return `ALLOWED ${entry.method} ${target(entry)} (HTTP ${entry.status}, ${entry.bytes} bytes)${warn}`;
 }
 
 /** One line for either verdict. */

@@ -4,7 +4,7 @@
  * gets the notes of every risky name it covers (`*.githubusercontent.com` covers
  * raw.githubusercontent.com).
  */
-export type RiskKind = 'user-content' | 'paste' | 'object-storage' | 'tunnel-service' | 'broad-wildcard' | 'publish' | 'non-http-port';
+export type RiskKind = 'user-content' | 'paste' | 'object-storage' | 'tunnel-service' | 'broad-wildcard' | 'publish' | 'non-http-port' | 'exfil-warn';
 
 export interface RiskNote {
 	kind: RiskKind;

@@ -136,9 +136,27 @@ export function resolveFeatureRef(ref: string, options: { env?: NodeJS.ProcessEn
 				resolve({ ok: true, digest });
 				return;
 			}
-			const lines = (stderr + stdout).split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).filter(Boolean);
-			const why = signal ? `no answer within ${RESOLVE_TIMEOUT_MS / 1000} s` : (lines.filter((l) => /error|fail|not found|denied|ENOTFOUND|ECONNREFUSED|unauthorized/i.test(l)).slice(-2).join('; ') || lines.slice(-1)[0] || `exit ${code}`);
-			resolve({ ok: false, why });
+			resolve({ ok: false, why: signal ? `no answer within ${RESOLVE_TIMEOUT_MS / 1000} s` : describeFetchFailure(stderr + stdout, code) });
 		});
 	});
+}
+
+/** The devcontainer CLI's failure to fetch a manifest, in one plain sentence. */
+export function describeFetchFailure(output: string, code: number | null): string {
+	const notFound = /getaddrinfo ENOTFOUND (\S+?)[;,\s]/.exec(output);
+	if (notFound) {
+		return `the registry host ${notFound[1]} does not resolve`;
+	}
+	const refused = /connect ECONNREFUSED (\S+?)[;,\s]/.exec(output);
+	if (refused) {
+		return `nothing answers at ${refused[1]} (is the registry running?)`;
+	}
+	if (/\b(401|403)\b|unauthori[sz]ed|denied/i.test(output)) {
+		return 'the registry refused access (log in with `docker login`)';
+	}
+	if (/\b404\b|manifest unknown|not found/i.test(output)) {
+		return 'the registry has no such Feature or tag';
+	}
+	const lines = output.split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).filter(Boolean);
+	return lines.filter((l) => /error|fail/i.test(l)).slice(-1)[0] ?? lines.slice(-1)[0] ?? `exit ${code}`;
 }

@@ -136,7 +136,7 @@ function generateStep(options: StartLockedOptions): { configFile: string; config
 	const plan = planDevcontainer(options.generate);
 	if (plan.changed) {
 		writeDevcontainer(plan, options.generate);
-		say(`${plan.before === null ? 'Created' : 'Updated'} ${plan.file} from the approved plan ${options.approved.planHash}.`);
+		say(`${plan.before === null ? 'Created' : 'Updated'} ${plan.file} from the approved plan ${options.approved.planHash}${plan.createdFrom ? `, ${plan.createdFrom}` : ''}.`);
 	} else {
 		say(`${plan.file} is in step with the approved plan ${options.approved.planHash}.`);
 	}

@@ -10,9 +10,10 @@ import { devContainersAvailable } from './devContainers';
 import { regenerateDevcontainer } from './devcontainerSync';
 import { describeError, openAt, showErrorWithSteps, showInfoWithSteps, type NextStep } from './nextStep';
 import { policyFileOf, reviewDevcontainer } from './planReview';
+import { refuseUnacceptedBlockers } from './findingsRefusal';
 import type { AirlockSession } from './session';
 
-export type ApproveOutcome = 'applied' | 'approved-no-container' | 'apply-failed' | 'stale';
+export type ApproveOutcome = 'applied' | 'approved-no-container' | 'apply-failed' | 'stale' | 'refused';
 
 export type ApplyResult = { outcome: 'applied'; container: string } | { outcome: 'no-container' } | { outcome: 'failed'; error: unknown; container?: string };
 
@@ -142,6 +143,9 @@ export async function approvePlan(session: AirlockSession, reviewedHash: string,
 	if (plan.hash !== reviewedHash) {
 		void vscode.window.showWarningMessage('Airlock: the policy file changed while you were reviewing it. Nothing was approved; the review now shows the new plan.');
 		return 'stale';
+	}
+	if (refuseUnacceptedBlockers(session, workspace, plan)) {
+		return 'refused';
 	}
 	const config = reviewDevcontainer(workspace, plan.policy);
 	if (reviewedConfigDigest !== undefined && config.ok && config.digest !== reviewedConfigDigest) {

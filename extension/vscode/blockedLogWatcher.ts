@@ -28,6 +28,11 @@ export class BlockedLogWatcher implements vscode.Disposable {
 	private stateSeq = 0;
 	/** Blocks logged before the editor started are history: counted and shown, not notified. */
 	private readonly startedAt = Date.now();
+	/**
+	 * Read every entry first; one returning true takes it (the agent's access requests and the
+	 * requests the exfiltration scorer flagged are shown apart from routine blocks).
+	 */
+	readonly entryHandlers: ((entry: ProxyLogEntry) => boolean)[] = [];
 
 	constructor(
 		private readonly session: AirlockSession,
@@ -47,6 +52,9 @@ export class BlockedLogWatcher implements vscode.Disposable {
 	}
 
 	private onEntry(entry: ProxyLogEntry): void {
+		if (this.entryHandlers.some((take) => take(entry))) {
+			return;
+		}
 		if (!isDenied(entry)) {
 			this.session.output.trace(formatAllowedLine(entry));
 			return;

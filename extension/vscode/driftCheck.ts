@@ -135,7 +135,9 @@ export class DriftCheck {
 			);
 		} else if (report.policyDiff.length === 0 && report.devcontainer.length > 0) {
 			const workspace = this.session.hostPath ?? '';
-			await showWarningWithSteps(`Airlock: devcontainer.json differs from the approved plan: ${report.devcontainer[0]}`, [
+			// The core's problem text ends with the CLI's fix; here the fix is the button.
+			const problem = report.devcontainer[0].replace(/;\s*run `airlock generate`[^;]*$/, '');
+			await showWarningWithSteps(`Airlock: devcontainer.json differs from the approved plan: ${problem}`, [
 				{ label: 'Regenerate devcontainer.json', run: () => this.regenerate(workspace) },
 				{ label: 'Show Log', run: () => this.session.output.show(true) },
 			]);

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { BlockedHostSummary } from '../core/views/blockedHosts';
+import { AgentChannel } from './agentChannel';
+import { createAgentViews } from './agentViews';
 import { BlockedLogWatcher } from './blockedLogWatcher';
 import { createBlockedTree } from './blockedTree';
 import { devContainersAvailable } from './devContainers';
@@ -53,7 +55,10 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
 	if (session.hostPath) {
 		// The follower says when a container appears; that is when its live policy can be compared.
 		const watcher = new BlockedLogWatcher(session, () => void drift.run({ notify: true }));
-		context.subscriptions.push(watcher);
+		// The agent's requests and the exfiltration suspects, apart from routine blocks.
+		const agent = new AgentChannel(session);
+		watcher.entryHandlers.push((entry) => agent.onEntry(entry));
+		context.subscriptions.push(agent, createAgentViews(agent), watcher);
 		watcher.start();
 		void drift.run({ notify: true });
 		context.subscriptions.push(session.onDidFinishApproval(() => void drift.run({ notify: true })));

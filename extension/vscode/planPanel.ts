@@ -6,6 +6,7 @@ import type { PlanView } from '../core/views/planView';
 import { approvePlan } from './applyApproved';
 import { describeError, openAt, reportError } from './nextStep';
 import { policyFileOf, reviewInsideContainer, reviewOnHost, type DevcontainerReview, type PlanReview } from './planReview';
+import { annotatedPlanView } from './planExtras';
 import { rejectReview } from './rejectReview';
 import type { AirlockSession } from './session';
 
@@ -15,6 +16,7 @@ type FromWebview =
 	| { type: 'approve'; hash: string; configDigest?: string }
 	| { type: 'reject' }
 	| { type: 'openPolicy' }
+	| { type: 'proposeRemoveUnused' }
 	| { type: 'lock' }
 	| { type: 'openProblem'; file: string; line: number; column: number };
 
@@ -129,7 +131,7 @@ export class PlanPanel implements vscode.Disposable {
 			}
 			this.post({
 				type: 'plan',
-				view: this.review.view,
+				view: annotatedPlanView(this.review, this.session),
 				readOnly: this.session.readOnly,
 				busy: this.busy,
 				setup: this.review.hasPolicyFile ? 'ready' : 'no-policy',
@@ -171,6 +173,9 @@ export class PlanPanel implements vscode.Disposable {
 			}
 			case 'openProblem':
 				await openAt(message.file, message.line, message.column);
+				break;
+			case 'proposeRemoveUnused':
+				await vscode.commands.executeCommand('airlock.proposeRemoveUnused');
 				break;
 		}
 	}

@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import { approvalLockFile } from '../core/approvalLock';
 import { readApproval } from '../core/approvals';
 import { planDevcontainer } from '../core/devcontainer';
-import { parseCanonicalText, policyHash, type EnforcedPolicy } from '../core/enforcedPolicy';
+import { parseCanonicalText, planHashOf, type EnforcedPolicy } from '../core/enforcedPolicy';
 import { diffPlans, projectPolicyFile, resolvePlan, type Plan, type PlanEntry } from '../core/plan';
 import { devcontainerPreview, type DevcontainerPreview } from '../core/views/devcontainerChanges';
 import { buildPlanView, type ApprovalSummary, type PlanView } from '../core/views/planView';
+import { findingsViewFor } from '../core/views/findingsView';
 import { generateOptionsFor } from './devcontainerSync';
 import { describeError } from './nextStep';
 
@@ -55,7 +56,7 @@ export function reviewOnHost(hostPath: string): PlanReview {
 	const diff = diffPlans(approval?.plan, plan);
 	const summary: ApprovalSummary | undefined = approval ? { planHash: approval.planHash, approvedBy: approval.approvedBy, approvedAt: approval.approvedAt } : undefined;
 	const hasPolicyFile = fs.existsSync(policyFileOf(hostPath));
-	const view = buildPlanView(plan, diff, summary);
+	const view = buildPlanView(plan, diff, summary, findingsViewFor(hostPath, plan));
 	return { plan, view, hasPolicyFile, ...(hasPolicyFile ? { devcontainer: reviewDevcontainer(hostPath, plan.policy, view.state !== 'approved') } : {}) };
 }
 
@@ -84,9 +85,10 @@ export function reviewInsideContainer(localPath: string): PlanReview {
 	if (fs.existsSync(LIVE_POLICY_FILE)) {
 		live = parseCanonicalText(fs.readFileSync(LIVE_POLICY_FILE, 'utf8'));
 	}
-	const diff = diffPlans(live ? { mode: live.mode, entries: entriesOf(live) } : undefined, plan);
-	const summary: ApprovalSummary | undefined = live ? { planHash: policyHash(live), approvedBy: 'enforced in this container', approvedAt: '' } : undefined;
-	return { plan, view: buildPlanView(plan, diff, summary), hasPolicyFile: fs.existsSync(policyFileOf(localPath)) };
+	// The container enforces hosts, not terms (accepted findings): it cannot tell them, so the file's count as enforced.
+	const diff = diffPlans(live ? { mode: live.mode, entries: entriesOf(live), terms: plan.terms } : undefined, plan);
+	const summary: ApprovalSummary | undefined = live ? { planHash: planHashOf(live, plan.terms), approvedBy: 'enforced in this container', approvedAt: '' } : undefined;
+	return { plan, view: buildPlanView(plan, diff, summary, findingsViewFor(localPath, plan)), hasPolicyFile: fs.existsSync(policyFileOf(localPath)) };
 }
 
 /** The project policy file (one name for the path: core's `projectPolicyFile`). */

@@ -13,6 +13,10 @@ import { showPolicyProblems } from './commands/showPolicyProblems';
 import { startLocked } from './commands/startLocked';
 import { switchMode } from './commands/switchMode';
 import { verify } from './commands/verify';
+import { reviewRequest } from './commands/reviewRequest';
+import { rejectRequest } from './commands/rejectRequest';
+import { showSuspects } from './commands/showSuspects';
+import { proposePolicy, proposeRemoveUnused } from './commands/proposePolicy';
 import { reportError } from './nextStep';
 import type { AirlockSession } from './session';
 
@@ -32,6 +36,11 @@ const COMMANDS: Readonly<Record<CommandId, Handler>> = {
 	[COMMAND.openTerminal]: (session) => openContainerTerminal(session),
 	[COMMAND.applyApproved]: applyApproved,
 	[COMMAND.showPolicyProblems]: showPolicyProblems,
+	[COMMAND.reviewRequest]: reviewRequest,
+	[COMMAND.rejectRequest]: rejectRequest,
+	[COMMAND.showSuspects]: showSuspects,
+	[COMMAND.proposePolicy]: proposePolicy,
+	[COMMAND.proposeRemoveUnused]: proposeRemoveUnused,
 };
 
 /** Registers every command; an unexpected error ends in a message with "Show Log", never silently. */

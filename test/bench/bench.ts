@@ -24,6 +24,7 @@ import { dockerOk, docker, leftovers, newTestRun, removeEverything, type TestRun
 import { createTestNetwork } from '../e2e/lib/testNetwork';
 import { startLoadHost } from '../reliability/lib/loadHost';
 import { DEV_IMAGE, proxyEnv } from '../e2e/lib/workspace';
+import { measureExfil, measureRequestToNotification, type LoopSetup } from './loop';
 import {
 	BENCH_NETWORK, MEDIUM_FILE_BYTES, PLAIN_PROXY_ARGS, PROXY_PORT, REPO_ROOT, TUNNEL_ARGS, asAgentOk, buildImageOnly, buildWorkspace, median, namesTo, percentile, startBulkHost,
 	waitFor, type BuiltWorkspace,
@@ -66,6 +67,11 @@ const FIGURES: readonly Figure[] = [
 	{ key: 'vsixBytes', label: '.vsix size', unit: 'B', target: 1024 * 1024, bound: 'max', digits: 0 },
 	{ key: 'imageBytesAdded', label: 'image growth, base with git', unit: 'B', target: 25 * 1024 * 1024, bound: 'max', digits: 0 },
 	{ key: 'imageBytesAddedMinimalBase', label: 'image growth, base without git/Perl', unit: 'B', target: 25 * 1024 * 1024, bound: 'max', digits: 0 },
+	{ key: 'exfilScoreMicrosHost', label: 'exfiltration score per request, host scorer', unit: 'µs', target: 50, bound: 'max', digits: 1 },
+	{ key: 'exfilScoreMicrosProxy', label: 'exfiltration score per request, proxy helper', unit: 'µs', target: 200, bound: 'max', digits: 1 },
+	{ key: 'exfilAddedLatencyMsP50', label: 'scored wildcard vs exact entries, added p50', unit: 'ms', target: 1, bound: 'max', digits: 2 },
+	{ key: 'exfilLatencyRatioP50', label: 'scored wildcard / exact entries, p50', unit: '', target: 1.1, bound: 'max', digits: 3 },
+	{ key: 'requestToNotificationSecondsP95', label: 'airlock-request → notification, p95', unit: 's', target: 1, bound: 'max', digits: 3 },
 ];
 
 /**
@@ -562,7 +568,13 @@ const GROUPS: Readonly<Record<string, (setup: Setup, results: Results, details: 
 	block: measureBlockToEditor,
 	allowlist: measureAllowlist,
 	start: measureStart,
+	exfil: (setup, results, details) => measureExfil(loopSetup(setup), results, details),
+	request: (setup, results, details) => measureRequestToNotification(loopSetup(setup), results, details),
 };
+
+function loopSetup(setup: Setup): LoopSetup {
+	return { docker: setup.docker, locked: setup.locked, domain: DOMAIN, bulkName: BULK };
+}
 
 function formatValue(figure: Figure, value: number | undefined): string {
 	if (value === undefined || Number.isNaN(value)) {

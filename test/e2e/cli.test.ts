@@ -25,7 +25,7 @@ import { leftovers, newTestRun, removeEverything } from './lib/docker';
 import { assertProxyDenied, assertThrough, viaProxy } from './lib/probes';
 import { createTestNetwork, type TestNetworkPlan } from './lib/testNetwork';
 import { ensureTestHostImage, pageBody, startWebHost, type WebHost } from './lib/testHosts';
-import { createWorkspace, FEATURE_SOURCE, type Workspace } from './lib/workspace';
+import { createWorkspace, type Workspace } from './lib/workspace';
 
 const REPO = findRepoRoot(__dirname);
 const CLI_BUNDLE = path.join(REPO, 'out', 'e2e-cli', 'cli.js');
@@ -396,13 +396,9 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 	let containerId: string;
 	let volumesBefore: string[];
 	let web: WebHost;
-	// A snapshot of the Feature: an edit to the source mid-run would rightly make `up` rebuild.
-	let featureCopy: string;
 
 	before(async function () {
 		buildCliBundle();
-		featureCopy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-e2e-feature-')), 'airlock');
-		fs.cpSync(FEATURE_SOURCE, featureCopy, { recursive: true });
 		await ensureTestHostImage();
 		const net = await createTestNetwork(testRun, CLI_NETWORK);
 		const webV4 = net.hostV4(10);
@@ -419,15 +415,12 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 		if (ws) {
 			await ws.remove();
 		}
-		if (featureCopy) {
-			fs.rmSync(path.dirname(featureCopy), { recursive: true, force: true });
-		}
 		await removeEverything(testRun);
 		assert.deepEqual(await leftovers(testRun), { containers: [], networks: [], volumes: [] }, 'teardown left Docker objects behind');
 	});
 
 	it('up refuses an unapproved workspace and says to approve (exit 1)', async () => {
-		const r = await airlock(['up', '--workspace', ws.folder, '--feature-path', featureCopy], env);
+		const r = await airlock(['up', '--workspace', ws.folder], env);
 		assert.equal(r.code, 1, r.stderr);
 		assert.match(r.stderr, /nothing has been approved for this workspace yet/);
 		assert.match(r.stderr, /airlock approve/);
@@ -436,7 +429,7 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 	it('up --json builds and starts the container and reports it locked', async () => {
 		const approve = await airlock(['approve', '--yes', '--workspace', ws.folder], env);
 		assert.equal(approve.code, 0, approve.stderr);
-		const r = await airlock(['up', '--workspace', ws.folder, '--feature-path', featureCopy, '--json'], env, 900_000);
+		const r = await airlock(['up', '--workspace', ws.folder, '--json'], env, 900_000);
 		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
 		const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { containerId: string; remoteUser: string; locked: boolean };
 		assert.equal(result.locked, true);
@@ -551,7 +544,7 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 	});
 
 	it('up again re-applies the approved plan to the reused container', async () => {
-		const r = await airlock(['up', '--workspace', ws.folder, '--feature-path', featureCopy, '--json'], env, 900_000);
+		const r = await airlock(['up', '--workspace', ws.folder, '--json'], env, 900_000);
 		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
 		const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { containerId: string; locked: boolean };
 		assert.equal(result.containerId, containerId, 'devcontainer.json did not change, so the container is reused');
@@ -562,25 +555,53 @@ describe('e2e: airlock up, status, verify, logs, down with the real Feature and 
 		assertProxyDenied(await viaProxy(ws, `https://${DENIED}/index.html`));
 	});
 
-	it('up after a newly approved plan (and `airlock generate`) recreates the container with it', async () => {
+	it('up after a newly approved plan (and `airlock generate`) applies it live: only the allowlist changed', async () => {
 		fs.writeFileSync(path.join(ws.folder, '.devcontainer', 'airlock.yaml'), `version: 1\nmode: enforce\nbaseline: false\nallow:\n  - ${ALLOWED}\n  - ${DENIED}\n`);
 		const approve = await airlock(['approve', '--yes', '--workspace', ws.folder], env);
 		assert.equal(approve.code, 0, approve.stderr);
 		// generate writes devcontainer.json first, so up itself sees nothing to write: it must still
-		// notice the container is older than its config.
-		const generate = await airlock(['generate', '--workspace', ws.folder, '--feature-path', featureCopy], env);
+		// tell an allowlist change (live) from one that needs the container recreated.
+		const generate = await airlock(['generate', '--workspace', ws.folder], env);
 		assert.equal(generate.code, 0, generate.stderr);
-		const r = await airlock(['up', '--workspace', ws.folder, '--feature-path', featureCopy, '--json'], env, 900_000);
+		const r = await airlock(['up', '--workspace', ws.folder, '--json'], env, 900_000);
+		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+		assert.doesNotMatch(r.stderr, /recreating/);
+		assert.match(r.stderr, /applied the approved plan/);
+		const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { containerId: string; locked: boolean };
+		assert.equal(result.locked, true);
+		assert.equal(result.containerId, containerId, 'the same container, no rebuild');
+		const json = JSON.parse((await airlock(['status', '--json', '--workspace', ws.folder], env)).stdout) as { policyHash: string; approvedPlanHash: string; hosts: number };
+		assert.equal(json.policyHash, json.approvedPlanHash);
+		assert.equal(json.hosts, 2);
+		assertThrough(await viaProxy(ws, `https://${DENIED}/index.html`), pageBody('web'));
+	});
+
+	it('apply enforces the approved plan in the running container, through the editor\'s function', async () => {
+		fs.writeFileSync(path.join(ws.folder, '.devcontainer', 'airlock.yaml'), `version: 1\nmode: enforce\nbaseline: false\nallow:\n  - ${ALLOWED}\n`);
+		assert.equal((await airlock(['approve', '--yes', '--workspace', ws.folder], env)).code, 0);
+		assertThrough(await viaProxy(ws, `https://${DENIED}/index.html`), pageBody('web'));
+		const r = await airlock(['apply', '--workspace', ws.folder, '--json'], env);
+		assert.equal(r.code, 0, r.stderr);
+		const result = JSON.parse(r.stdout) as { containerId: string; policyHash: string; planHash: string; locked: boolean };
+		assert.deepEqual([result.containerId, result.locked], [containerId, true]);
+		assert.equal(result.policyHash, result.planHash);
+		assertThrough(await viaProxy(ws, `https://${ALLOWED}/index.html`), pageBody('web'));
+		assertProxyDenied(await viaProxy(ws, `https://${DENIED}/index.html`));
+	});
+
+	it('up after a change only a rebuild can make recreates the container with it', async () => {
+		const file = path.join(ws.folder, '.devcontainer', 'devcontainer.json');
+		fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"containerEnv": {', '"containerEnv": {\n    "ACME_MARK": "rebuilt",'));
+		const r = await airlock(['up', '--workspace', ws.folder, '--json'], env, 900_000);
 		assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
 		assert.match(r.stderr, /devcontainer\.json changed since the container was made: recreating/);
 		const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { containerId: string; locked: boolean };
 		assert.equal(result.locked, true);
 		assert.notEqual(result.containerId, containerId);
 		containerId = result.containerId;
-		const json = JSON.parse((await airlock(['status', '--json', '--workspace', ws.folder], env)).stdout) as { policyHash: string; approvedPlanHash: string; hosts: number };
-		assert.equal(json.policyHash, json.approvedPlanHash);
-		assert.equal(json.hosts, 2);
-		assertThrough(await viaProxy(ws, `https://${DENIED}/index.html`), pageBody('web'));
+		const mark = await ws.exec('echo "$ACME_MARK"');
+		assert.equal(mark.stdout.trim(), 'rebuilt');
+		assertThrough(await viaProxy(ws, `https://${ALLOWED}/index.html`), pageBody('web'));
 	});
 
 	it('down removes the container and leaves no containers, networks or volumes of its own', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { airlockCli, containersFor, FEATURE_SOURCE, requestThroughProxy, run } from './docker';
+import { airlockCli, containersFor, requestThroughProxy, run } from './docker';
 import { eventually, readApprovals, stableWorkspace } from './fixture';
 import { useCodeServer } from './session';
 
@@ -44,7 +44,7 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 		await view.locator('li[data-host="allowed.airlock-ui.example"]').waitFor();
 		await view.locator('#approve').click();
 		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
-		const up = await airlockCli(['up', '--workspace', ui.workspace, '--feature-path', FEATURE_SOURCE], env);
+		const up = await airlockCli(['up', '--workspace', ui.workspace], env);
 		assert.equal(up.code, 0, `airlock up failed:\n${up.stdout}\n${up.stderr}`);
 		[container] = await containersFor(ui.workspace);
 		assert.ok(container, 'no container is labelled for the workspace');

@@ -12,7 +12,7 @@ stop_container() {
 }
 # /run survives `docker restart`: drop the last start's status first, so nobody reads "locked"
 # from before this start while the new network namespace has no rules yet.
-rm -f /run/airlock/status.json /run/airlock/state 2>/dev/null
+rm -f /run/airlock/status.json /run/airlock/state /run/airlock/netns-proven 2>/dev/null
 if [ "$(id -u)" -ne 0 ]; then
 	stop_container "running as uid $(id -u), not root: the firewall cannot be programmed"
 fi
@@ -20,6 +20,9 @@ fi
 rc=$?
 if [ "$rc" -eq 3 ]; then
 	stop_container "the firewall cannot be programmed ($(tail -n 1 /var/log/airlock/entrypoint.log))"
+elif [ "$rc" -eq 4 ]; then
+	# The host's network (or another container's): nothing was programmed there.
+	stop_container "$(tail -n 1 /var/log/airlock/entrypoint.log | sed 's/^airlock-ctl: lock: //')"
 elif [ "$rc" -ne 0 ]; then
 	echo "airlock: entrypoint: NOT LOCKED (egress stays closed): see /var/log/airlock/entrypoint.log and airlock-ctl status" >&2
 fi

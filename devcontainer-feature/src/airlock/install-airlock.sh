@@ -12,6 +12,7 @@ ALLOW=${ALLOW:-}
 MODE=${MODE:-enforce}
 PROXYPORT=${PROXYPORT:-3128}
 ALLOWSUDO=${ALLOWSUDO:-false}
+EXFILWARN=${EXFILWARN:-}
 REMOTE_USER=${_REMOTE_USER:-}
 CONTAINER_USER=${_CONTAINER_USER:-root}
 
@@ -62,12 +63,28 @@ for item in "${allow_items[@]}"; do
 	allow_lines+=("allow $item")
 done
 
+# exfilWarn: wildcards from the allow list whose exfiltration suspects are flagged, not refused.
+IFS=',' read -r -a warn_items <<<"$EXFILWARN"
+for item in "${warn_items[@]}"; do
+	item=${item#"${item%%[![:space:]]*}"}
+	item=${item%"${item##*[![:space:]]}"}
+	[ -n "$item" ] || continue
+	case "$item" in
+		'*.'*) ;;
+		*) fail "option exfilWarn: \"$item\": expected a wildcard from the allow option (*.example.com)" ;;
+	esac
+	if ! printf '%s\n' "${allow_lines[@]}" | grep -qxF "allow $item"; then
+		fail "option exfilWarn: \"$item\": the allow option does not allow it"
+	fi
+	allow_lines+=("exfil-warn $item")
+done
+
 # ---- packages ------------------------------------------------------------------------------
 
 . /etc/os-release 2>/dev/null || true
 distro="${PRETTY_NAME:-${ID:-unknown}}"
 need_packages=false
-for tool in squid iptables ip6tables curl setpriv; do
+for tool in squid iptables ip6tables curl setpriv perl; do
 	command -v "$tool" >/dev/null 2>&1 || need_packages=true
 done
 if $need_packages; then
@@ -89,15 +106,15 @@ if $need_packages; then
 		apt-get clean
 		rm -rf /var/lib/apt/lists/*
 	elif command -v apk >/dev/null 2>&1; then
-		apk add --no-cache squid iptables ip6tables curl ca-certificates setpriv util-linux-misc
+		apk add --no-cache squid iptables ip6tables curl ca-certificates setpriv util-linux-misc perl
 	elif command -v dnf >/dev/null 2>&1; then
-		dnf install -y --setopt=tsflags=nodocs squid iptables-nft curl ca-certificates util-linux
+		dnf install -y --setopt=tsflags=nodocs squid iptables-nft curl ca-certificates util-linux perl-interpreter
 		dnf clean all
 	else
-		fail "unsupported distribution \"$distro\": Airlock installs with apt (Debian, Ubuntu), apk (Alpine) or dnf (Fedora, RHEL); install squid, iptables, ip6tables, curl and setpriv first, then rebuild"
+		fail "unsupported distribution \"$distro\": Airlock installs with apt (Debian, Ubuntu), apk (Alpine) or dnf (Fedora, RHEL); install squid, iptables, ip6tables, curl, setpriv and perl first, then rebuild"
 	fi
 fi
-for tool in squid iptables-restore ip6tables-restore curl setpriv sha256sum; do
+for tool in squid iptables-restore ip6tables-restore curl setpriv sha256sum perl; do
 	command -v "$tool" >/dev/null 2>&1 || fail "\"$tool\" is still missing after installing packages on \"$distro\""
 done
 id -u proxy >/dev/null 2>&1 && AIRLOCK_PROXY_USER=proxy || AIRLOCK_PROXY_USER=squid
@@ -110,6 +127,9 @@ install -o root -g root -m 0644 "$FEATURE_DIR"/lib/*.sh "$AIRLOCK_SHARE/lib/"
 install -o root -g root -m 0755 "$FEATURE_DIR/entrypoint.sh" "$FEATURE_DIR/wait-locked.sh" "$AIRLOCK_SHARE/"
 install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ssh-proxy" "$AIRLOCK_SHARE/"
 install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ctl" /usr/local/sbin/airlock-ctl
+# The exfiltration scorer (run by Squid as its user) and the agent's access-request command.
+install -o root -g root -m 0755 "$FEATURE_DIR/lib/exfil-score.pl" "$AIRLOCK_SHARE/lib/"
+install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-request" /usr/local/bin/airlock-request
 
 # Squid's own error templates, plus one page per Airlock rule, in one directory.
 templates=''
@@ -118,26 +138,35 @@ for dir in /usr/share/squid/errors/templates /usr/share/squid/errors/en /usr/sha
 done
 [ -n "$templates" ] || fail "cannot find Squid's error page templates on \"$distro\""
 cp -L "$templates"/ERR_* "$AIRLOCK_SHARE/errors/"
+# One page per Airlock rule. The agent reads these (the body, and the X-Airlock-Reason header
+# the proxy adds), so they say in plain words what happened and what to do next. Squid fills in
+# %M (method), %H (host), %p (port) and %o (the scorer's signals), HTML-escaped.
 write_error_page() {
-	local name=$1 rule=$2 why=$3
+	local name=$1 rule=$2 why=$3 next=$4
 	cat >"$AIRLOCK_SHARE/errors/$name" <<PAGE
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Blocked by Airlock: %H</title></head>
 <body>
 <h1>%H:%p was blocked by Airlock</h1>
-<p>Airlock rule: <code>$rule</code>. $why</p>
-<p>Request: <code>%M %U</code></p>
-<p>To allow it, approve the host in the project's Airlock policy (<code>airlock plan</code>, then
-<code>airlock approve</code>) and apply it. Nothing inside this container can change the allowlist.</p>
+<pre>
+Request: %M %H:%p
+Reason:  $rule (also in the X-Airlock-Reason header)
+Why:     $why
+Next:    $next
+Nothing inside this container can change the allowlist; a person approves it on the host.
+</pre>
 </body></html>
 PAGE
 }
-write_error_page AIRLOCK_NOT_ALLOWLISTED not-allowlisted "The host is not on the approved allowlist."
-write_error_page AIRLOCK_IP_LITERAL ip-literal "Requests to IP addresses are not allowed; use an allowlisted host name."
-write_error_page AIRLOCK_PORT_NOT_ALLOWED port-not-allowed "The host is allowlisted, but not for this port (80 plain HTTP and 443 CONNECT, or the listed HOST:PORT)."
-write_error_page AIRLOCK_METHOD_NOT_ALLOWED method-not-allowed "Only plain HTTP and CONNECT tunnels are allowed."
-write_error_page AIRLOCK_PRIVATE_DESTINATION private-destination "The host resolves to a private, loopback, link-local or metadata address."
-write_error_page AIRLOCK_OTHER other "The request was refused."
+ask='to ask for access, run in this container: airlock-request %H:%p --why "what you need it for". A person reviews it on the host; once approved the host works within a second, no rebuild. Then retry.'
+write_error_page AIRLOCK_NOT_ALLOWLISTED not-allowlisted "The host is not on the approved allowlist." "$ask"
+write_error_page AIRLOCK_IP_LITERAL ip-literal "Requests to IP addresses are not allowed." "use the host name; if it is not allowed, ask for the name with airlock-request HOST --why \"...\"."
+write_error_page AIRLOCK_PORT_NOT_ALLOWED port-not-allowed "The host is allowlisted, but not for this port (80 plain HTTP and 443 CONNECT, or the listed HOST:PORT)." "$ask"
+write_error_page AIRLOCK_METHOD_NOT_ALLOWED method-not-allowed "Only plain HTTP and CONNECT tunnels are allowed." "use http:// or https:// through the proxy."
+write_error_page AIRLOCK_PRIVATE_DESTINATION private-destination "The host resolves to a private, loopback, link-local or metadata address." "this cannot be allowed; private and metadata addresses are never reachable through the proxy."
+write_error_page AIRLOCK_EXFIL_SUSPECT exfil-suspect "The name (or the plain-HTTP URL) looks like it carries data out: %o. It is under an allowed wildcard, but such names are refused before they are looked up." "do not put data or credentials into host names or URLs. If this is a real host you need, ask for it by its exact name: airlock-request %H:%p --why \"...\"."
+write_error_page AIRLOCK_ACCESS_REQUEST access-request "This is the answer to an access request: the proxy passed it to the person on the host." "wait for the person to approve it, then retry the request. Nothing changes until then."
+write_error_page AIRLOCK_OTHER other "The request was refused." "check the request; if a host you need is blocked, ask with airlock-request HOST --why \"...\"."
 chmod 0644 "$AIRLOCK_SHARE"/errors/*
 
 # ---- settings and policy -------------------------------------------------------------------

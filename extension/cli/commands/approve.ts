@@ -5,6 +5,7 @@ import { diffPlans, resolvePlan } from '../../core/plan';
 import { approvalFile, readApproval, recordApproval } from '../../core/approvals';
 import { approvalLockFile } from '../../core/approvalLock';
 import { formatDiff } from '../format';
+import { examineWorkspaceSafely, formatFindings } from '../findings';
 
 export const approveCommand: Command = {
 	name: 'approve',
@@ -21,6 +22,8 @@ export const approveCommand: Command = {
 			return EXIT_OK;
 		}
 		ctx.stdout.write(formatDiff(diffPlans(approval?.plan, plan), approval) + '\n\n');
+		// The container's own settings are part of what is reviewed: blockers are refused later by `up` and `check` unless accepted here.
+		ctx.stdout.write(formatFindings(examineWorkspaceSafely(ctx.workspace, { accepted: plan.terms }), plan.acceptances) + '\n\n');
 		if (!ctx.values.yes) {
 			if (!ctx.interactive) {
 				ctx.stderr.write('airlock approve: not approved: no terminal to ask on; pass --yes to approve non-interactively.\n');

@@ -9,6 +9,9 @@ import { formatProblem } from '../../core/errors';
 import { resolveFeatureRef } from '../../docker/devcontainerCli';
 import { generateOptionSpecs, generateOptionsFrom } from './generate';
 import { formatDiff } from '../format';
+import { refuseUnacceptedBlockers } from '../findings';
+import { CliError } from '../command';
+import { InvalidInputError } from '../../core/errors';
 
 /**
  * `airlock check`: exit 1 unless the policy, the approval and devcontainer.json agree.
@@ -21,14 +24,14 @@ import { formatDiff } from '../format';
  */
 export const checkCommand: Command = {
 	name: 'check',
-	summary: 'for CI: exit 1 when the policy is unapproved, or devcontainer.json, the Feature copy or .devcontainer/airlock.lock is out of step',
+	summary: 'for CI: exit 1 when the policy is unapproved, devcontainer.json, the Feature copy or .devcontainer/airlock.lock is out of step, or the container has a blocker the plan does not accept',
 	options: generateOptionSpecs,
 	async run(ctx) {
 		const plan = resolvePlan(ctx.workspace, ctx.env);
 		const approval = readApproval(ctx.workspace, ctx.env);
 		const failures: string[] = [];
 		const lock = readApprovalLock(ctx.workspace);
-		let reference: { policy: EnforcedPolicy; planHash: string; by: string } | undefined;
+		let reference: { policy: EnforcedPolicy; planHash: string; by: string; terms: readonly string[] } | undefined;
 
 		if (approval) {
 			if (approval.planHash !== plan.hash) {
@@ -36,7 +39,7 @@ export const checkCommand: Command = {
 			}
 			const approved = readApprovedPolicy(ctx.workspace, ctx.env);
 			if (approved) {
-				reference = { policy: approved.policy, planHash: approved.planHash, by: `approved on this machine by ${approved.approvedBy} at ${approved.approvedAt}` };
+				reference = { policy: approved.policy, planHash: approved.planHash, by: `approved on this machine by ${approved.approvedBy} at ${approved.approvedAt}`, terms: approved.terms };
 			}
 			if (lock.kind === 'missing') {
 				failures.push(`${lock.file}: missing; it records the approved plan for review and for \`airlock check\` in CI. Run \`airlock generate\` to write it from this machine's approval, and commit it`);
@@ -56,7 +59,7 @@ export const checkCommand: Command = {
 			if (problems.length > 0) {
 				failures.push(`airlock.yaml is out of step with the approved plan in ${APPROVAL_LOCK_PATH}:\n${problems.map((p) => `  ${formatProblem(p).replace(/\n/g, '\n  ')}`).join('\n')}`);
 			}
-			reference = { policy: lock.policy, planHash: lock.lock.planHash, by: `recorded in ${APPROVAL_LOCK_PATH}, approved by ${lock.lock.approvedBy} at ${lock.lock.approvedAt}` };
+			reference = { policy: lock.policy, planHash: lock.lock.planHash, by: `recorded in ${APPROVAL_LOCK_PATH}, approved by ${lock.lock.approvedBy} at ${lock.lock.approvedAt}`, terms: lock.lock.terms };
 		}
 
 		if (reference) {
@@ -73,12 +76,32 @@ export const checkCommand: Command = {
 				}
 			}
 		}
-
+		// Settings that defeat the lock must be accepted by the approved plan (this machine's, or the committed lock's).
+		const containerFailure = checkContainerFindings(ctx.workspace, reference?.terms ?? [], plan.terms);
+		if (containerFailure) {
+			failures.push(containerFailure);
+		}
 		if (failures.length > 0) {
 			ctx.stderr.write(failures.map((f) => `airlock check: ${f}`).join('\n') + '\n');
 			return EXIT_CHECK_FAILED;
 		}
-		ctx.stdout.write(`OK: the policy, devcontainer.json and ${APPROVAL_LOCK_PATH} agree with the approved plan ${reference?.planHash ?? plan.hash} (${reference?.by ?? 'approved'}).\n`);
+		ctx.stdout.write(`OK: the policy, devcontainer.json and ${APPROVAL_LOCK_PATH} agree with the approved plan ${reference?.planHash ?? plan.hash} (${reference?.by ?? 'approved'}), and the container has no blocker the plan does not accept.\n`);
 		return EXIT_OK;
 	},
 };
+
+/** An unaccepted blocker in the container configuration, as a failure line (or undefined). */
+function checkContainerFindings(workspace: string, approvedTerms: readonly string[], proposedTerms: readonly string[]): string | undefined {
+	try {
+		refuseUnacceptedBlockers(workspace, approvedTerms, proposedTerms);
+		return undefined;
+	} catch (err) {
+		if (err instanceof CliError) {
+			return `${err.message}${err.nextStep ? `\n  next: ${err.nextStep}` : ''}`;
+		}
+		if (err instanceof InvalidInputError) {
+			return `the container configuration cannot be examined:\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`;
+		}
+		throw err;
+	}
+}

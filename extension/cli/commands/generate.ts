@@ -76,7 +76,7 @@ export const generateCommand: Command = {
 		ctx.stdout.write(`Feature: ${plan.feature.why}.\n`);
 		if (plan.changed) {
 			writeDevcontainer(plan, options);
-			ctx.stdout.write(`${plan.before === null ? 'Created' : 'Updated'} ${plan.file} from the approved plan ${approved.planHash}.\n`);
+			ctx.stdout.write(`${plan.before === null ? 'Created' : 'Updated'} ${plan.file} from the approved plan ${approved.planHash}${plan.createdFrom ? `, ${plan.createdFrom}` : ''}.\n`);
 			if (plan.localFeatureStale && plan.localFeatureTarget) {
 				ctx.stdout.write(`Wrote the Feature copy ${plan.localFeatureTarget} (commit it with the repository).\n`);
 			}

@@ -10,6 +10,8 @@ import { statusCommand } from './status';
 import { verifyCommand } from './verify';
 import { logsCommand } from './logs';
 import { downCommand } from './down';
+import { requestsCommand } from './requests';
+import { proposeCommand } from './propose';
 
 /** Every CLI command, in the order `airlock --help` lists them. One file per command. */
 export const commands: readonly Command[] = [
@@ -24,4 +26,6 @@ export const commands: readonly Command[] = [
 	verifyCommand,
 	logsCommand,
 	downCommand,
+	requestsCommand,
+	proposeCommand,
 ];

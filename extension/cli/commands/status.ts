@@ -7,6 +7,7 @@ import { readStatus } from '../../docker/control';
 import { DockerLayerError, shortId } from '../../docker/errors';
 import { findWorkspaceContainer, listWorkspaceContainers, type WorkspaceContainer } from '../../docker/findContainer';
 import { isLocked, type AirlockStatus } from '../../docker/status';
+import { acceptedFindingLines } from '../findings';
 
 /*
  * Shared by the commands that talk to the workspace's container (status, verify, logs, up, down).
@@ -64,16 +65,19 @@ export const statusCommand: Command = {
 			const { docker, container: found } = await requireRunningContainer(ctx);
 			return { container: found, status: await readStatus(docker, found.id) };
 		});
-		const approvedHash = readApprovedPolicy(ctx.workspace, ctx.env)?.policyHash;
+		const approved = readApprovedPolicy(ctx.workspace, ctx.env);
+		const approvedHash = approved?.policyHash;
 		const drift = approvedHash !== undefined && approvedHash !== status.policyHash;
+		const accepted = acceptedFindingLines(ctx.workspace, approved?.terms ?? []);
 		if (ctx.values.json) {
 			ctx.stdout.write(JSON.stringify({
 				...status,
 				container: { id: container.id, name: container.name, remoteUser: container.remoteUser ?? null },
 				approvedPlanHash: approvedHash ?? null,
+				acceptedFindings: accepted.ids,
 			}) + '\n');
 		} else {
-			ctx.stdout.write(formatStatus(container, status, approvedHash).join('\n') + '\n');
+			ctx.stdout.write([...formatStatus(container, status, approvedHash), ...accepted.lines].join('\n') + '\n');
 		}
 		if (!isLocked(status)) {
 			throw new CliError(`egress is NOT LOCKED in ${describeContainer(container)}${status.reason ? `: ${status.reason}` : ''}`, EXIT_CHECK_FAILED,

@@ -5,6 +5,7 @@ import { shortId } from '../../docker/errors';
 import { startLockedContainer, StartLockedError, STEP_NAMES } from '../../docker/startLocked';
 import { generateOptionSpecs, generateOptionsFrom, lockSyncMessage, requireApprovedPolicy } from './generate';
 import { withDockerErrors } from './status';
+import { checkContainerBeforeUp } from '../findings';
 
 const DEFAULT_LOCK_TIMEOUT_S = 120;
 
@@ -39,6 +40,8 @@ export const upCommand: Command = {
 		const verbose = ctx.values.verbose === true;
 
 		const approved = requireApprovedPolicy(ctx.workspace, ctx.env);
+		// Settings that defeat the lock (the engine socket, the host's network…) are refused unless the approved plan accepts them.
+		checkContainerBeforeUp(ctx.workspace, ctx.env, approved.terms, say);
 		const { docker } = await withDockerErrors(() => connectDocker(ctx.env));
 		const generate = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved.policy);
 

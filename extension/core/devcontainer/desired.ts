@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { featureAllowOption, type EnforcedPolicy, type Mode } from '../enforcedPolicy';
+import { featureAllowOption, featureExfilWarnOption, type EnforcedPolicy, type Mode } from '../enforcedPolicy';
 import { localFeatureKey, type FeatureSource } from './featureSource';
 
 export type { FeatureSource } from './featureSource';
@@ -28,6 +28,8 @@ export interface FeatureOptions {
 	mode: Mode;
 	proxyPort: string;
 	allowSudo: boolean;
+	/** Only when the policy has `exfil: warn` wildcards (docs/architecture.md §2). */
+	exfilWarn?: string;
 }
 
 /** Characters that would break the options' trip through `devcontainer-features.env` or the comma list. */
@@ -43,7 +45,8 @@ export function featureOptions(policy: EnforcedPolicy, proxyPort: number, allowS
 	if (!Number.isInteger(proxyPort) || proxyPort < 1 || proxyPort > 65535) {
 		throw new Error(`proxy port ${proxyPort} is outside 1-65535`);
 	}
-	return { allow: featureAllowOption(policy), mode: policy.mode, proxyPort: String(proxyPort), allowSudo };
+	const exfilWarn = featureExfilWarnOption(policy);
+	return { allow: featureAllowOption(policy), mode: policy.mode, proxyPort: String(proxyPort), allowSudo, ...(exfilWarn ? { exfilWarn } : {}) };
 }
 
 /** The `features` key for the chosen source; local Features must sit in `.devcontainer/`, relative to the config. */

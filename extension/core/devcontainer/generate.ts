@@ -7,9 +7,7 @@ import { inspectCopy, listFiles, STAMP_FILE, writeCopy, type CopyState } from '.
 import { airlockVersion, decideFeatureSource, featureRefProblem, localFeatureCopyDir, shippedFeatureDir, type FeatureDecision } from './featureSource';
 import {
 	COMPOSE_OVERRIDE_NAME,
-	DEFAULT_IMAGE,
 	DEFAULT_PROXY_PORT,
-	DEFAULT_REMOTE_USER,
 	WAIT_FOR_LOCK,
 	featureKey,
 	featureOptions,
@@ -21,6 +19,7 @@ import {
 } from './desired';
 import { readTextIfExists, writeFileAtomic } from './files';
 import { detectFormatting, parseJsoncObject } from './jsonc';
+import { initialConfigFor } from './initialConfig';
 import { locateDevcontainer } from './locate';
 
 export interface ComposeOverridePlan {
@@ -39,6 +38,8 @@ export interface GeneratePlan {
 	readonly changed: boolean;
 	/** Where the Feature comes from, and why (see decideFeatureSource). */
 	readonly feature: FeatureDecision;
+	/** For a new config: what it was made from (the Dockerfile or Compose file in .devcontainer, or the base image). */
+	readonly createdFrom?: string;
 	/** For a local Feature: where its copy goes (`<workspace>/.devcontainer/airlock`). */
 	readonly localFeatureTarget?: string;
 	/** For a local Feature: the copy is missing, older, or lacks its companions, and is (re)written. */
@@ -157,8 +158,9 @@ export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 	const initial = before ?? NEW_CONFIG_HEADER;
 	const formatting = detectFormatting(initial, before === null ? undefined : parseJsoncObject(location.file, initial));
 	const editor = new ConfigEditor(location.file, initial, formatting);
-	if (before === null) {
-		editor.set([], { name: path.basename(path.resolve(opts.workspace)), image: DEFAULT_IMAGE, remoteUser: DEFAULT_REMOTE_USER });
+	const created = before === null ? initialConfigFor(opts.workspace) : undefined;
+	if (created !== undefined) {
+		editor.set([], created.value);
 	}
 
 	editor.ensureFeature(featureKey(source, location.kind), options);
@@ -212,6 +214,7 @@ export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 		after,
 		changed,
 		feature: decision,
+		...(created ? { createdFrom: created.why } : {}),
 		...(local ?? {}),
 		...(composeOverride === undefined ? {} : { composeOverride }),
 	};

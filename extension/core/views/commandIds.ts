@@ -16,6 +16,11 @@ export const COMMAND = {
 	openTerminal: 'airlock.openContainerTerminal',
 	applyApproved: 'airlock.applyApproved',
 	showPolicyProblems: 'airlock.showPolicyProblems',
+	reviewRequest: 'airlock.reviewRequest',
+	rejectRequest: 'airlock.rejectRequest',
+	showSuspects: 'airlock.showSuspects',
+	proposePolicy: 'airlock.proposePolicy',
+	proposeRemoveUnused: 'airlock.proposeRemoveUnused',
 } as const;
 
 export type CommandId = (typeof COMMAND)[keyof typeof COMMAND];

@@ -1,6 +1,7 @@
 import type { Plan, PlanDiff, PlanEntry } from '../plan';
 import type { Mode } from '../enforcedPolicy';
 import type { RiskNote } from '../risks';
+import type { FindingsView } from './findingsView';
 
 /**
  * What the plan webview shows: the resolved plan grouped by where each host came from, with
@@ -26,6 +27,26 @@ export interface PlanRowView {
 	readonly change: EntryChange;
 	/** For `changed`: what changed, e.g. "port 22 added". */
 	readonly changeDetails: readonly string[];
+	/** Set by annotatePlanView (planAnnotations.ts): the agent asked for this host. */
+	readonly requested?: RowRequestView;
+	/** Set by annotatePlanView: how much the entry is used. */
+	readonly usage?: RowUsageView;
+}
+
+export interface RowRequestView {
+	readonly id: string;
+	/** The agent's reason: untrusted, already cleaned; shown as text only. */
+	readonly why: string;
+	readonly count: number;
+	readonly at: number;
+}
+
+export interface RowUsageView {
+	readonly count: number;
+	readonly lastUsed?: number;
+	readonly unused: boolean;
+	readonly text: string;
+	readonly names: readonly string[];
 }
 
 export interface PlanGroupView {
@@ -51,6 +72,21 @@ export interface PlanView {
 	readonly groups: readonly PlanGroupView[];
 	readonly notes: readonly string[];
 	readonly counts: { readonly hosts: number; readonly added: number; readonly changed: number; readonly removed: number; readonly risky: number };
+	/** The container's own settings (views/findingsView.ts); absent when not examined. */
+	readonly findings?: FindingsView;
+	/** Container findings accepted / no longer accepted since the approval. */
+	readonly acceptanceChanges?: { readonly added: readonly string[]; readonly removed: readonly string[] };
+	/** Set by annotatePlanView when usage is tracked. */
+	readonly usage?: PlanUsageView;
+}
+
+export interface PlanUsageView {
+	readonly unusedAfterDays: number;
+	readonly trackingSince: number;
+	/** Unused entries this repository's policy file lists: their removal can be proposed. */
+	readonly removable: readonly string[];
+	/** Unused entries from presets, the baseline or the user file (remove them there). */
+	readonly elsewhere: readonly string[];
 }
 
 export interface ApprovalSummary {
@@ -137,7 +173,7 @@ function row(entry: PlanEntry, change: EntryChange, changeDetails: readonly stri
 	};
 }
 
-function headlineFor(state: ApprovalState, counts: PlanView['counts'], modeChange: PlanView['modeChange']): string {
+function headlineFor(state: ApprovalState, counts: PlanView['counts'], modeChange: PlanView['modeChange'], acceptanceChanges = 0): string {
 	if (state === 'never-approved') {
 		return `Nothing is approved for this repository yet: ${counts.hosts} host${counts.hosts === 1 ? '' : 's'} to review.`;
 	}
@@ -157,11 +193,14 @@ function headlineFor(state: ApprovalState, counts: PlanView['counts'], modeChang
 	if (modeChange) {
 		parts.push(`mode ${modeChange.from} → ${modeChange.to}`);
 	}
+	if (acceptanceChanges) {
+		parts.push(`${acceptanceChanges} container finding acceptance${acceptanceChanges === 1 ? '' : 's'} changed`);
+	}
 	return `The plan differs from what you approved: ${parts.join(', ')}. Nothing new is enforced until you approve.`;
 }
 
 /** Builds the webview's model from the current plan, its diff against the approval, and who approved. */
-export function buildPlanView(plan: Plan, diff: PlanDiff, approval?: ApprovalSummary): PlanView {
+export function buildPlanView(plan: Plan, diff: PlanDiff, approval?: ApprovalSummary, findings?: FindingsView): PlanView {
 	// With nothing approved every host would be "new"; the headline says so once instead.
 	const added = new Set(approval ? diff.added.map((e) => e.host) : []);
 	const changed = new Map(diff.changed.map((c) => [c.after.host, c.what]));
@@ -193,11 +232,13 @@ export function buildPlanView(plan: Plan, diff: PlanDiff, approval?: ApprovalSum
 		hash: plan.hash,
 		...(approval ? { approvedHash: approval.planHash, approvedBy: approval.approvedBy, approvedAt: approval.approvedAt } : {}),
 		state,
-		headline: headlineFor(state, counts, diff.modeChanged),
+		headline: headlineFor(state, counts, diff.modeChanged, (diff.acceptancesAdded?.length ?? 0) + (diff.acceptancesRemoved?.length ?? 0)),
 		...(diff.modeChanged ? { modeChange: diff.modeChanged } : {}),
 		groups,
 		notes: [...plan.notes],
 		counts,
+		...(findings ? { findings } : {}),
+		...(diff.acceptancesAdded || diff.acceptancesRemoved ? { acceptanceChanges: { added: [...(diff.acceptancesAdded ?? [])], removed: [...(diff.acceptancesRemoved ?? [])] } } : {}),
 	};
 }
 
@@ -215,6 +256,12 @@ export function diffLines(diff: PlanDiff): string[] {
 	}
 	for (const e of diff.removed) {
 		lines.push(`- ${displayHost(e)} [${portsLabel(e)}]`);
+	}
+	for (const id of diff.acceptancesAdded ?? []) {
+		lines.push(`+ accept ${id} (container finding)`);
+	}
+	for (const id of diff.acceptancesRemoved ?? []) {
+		lines.push(`- accept ${id}`);
 	}
 	return lines;
 }

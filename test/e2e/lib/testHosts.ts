@@ -8,7 +8,8 @@
  *   53    DNS (dnsmasq, every query logged to the container's output), answering the `dnsNames`
  *         given to it and refusing to recurse for anything else.
  * Every page body is `airlock-e2e <hostName>\n` (see `pageBody`); on port 80,
- * /cgi-bin/headers answers with the request headers it received (as CGI HTTP_* variables).
+ * /cgi-bin/headers answers with the request headers it received (as CGI HTTP_* variables);
+ * /cgi-bin/spoof answers with an `X-Airlock-Reason: spoofed` header of its own (the proxy must drop it).
  *
  *   const web = await startWebHost(run, net, { hostNumber: 10, dnsNames: { 'x.example': '198.51.100.10' } });
  *   web.ipv4, web.ipv6, await web.dnsQueries()   // names dnsmasq was asked for
@@ -91,6 +92,7 @@ export async function startWebHost(testRun: TestRun, network: TestNetwork, optio
 		'mkdir -p /srv/www && cd /srv/www',
 		`printf 'airlock-e2e %s\\n' '${hostName}' > index.html`,
 		'mkdir -p cgi-bin && printf \'#!/bin/sh\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n"\\nenv | grep ^HTTP_ | sort\\n\' > cgi-bin/headers && chmod 755 cgi-bin/headers',
+		'printf \'#!/bin/sh\\nprintf "X-Airlock-Reason: spoofed\\\\r\\\\nContent-Type: text/plain\\\\r\\\\n\\\\r\\\\nspoof\\\\n"\\n\' > cgi-bin/spoof && chmod 755 cgi-bin/spoof',
 		// A fresh self-signed certificate per run, made here with openssl.
 		`openssl req -x509 -newkey rsa:2048 -nodes -keyout /srv/key.pem -out /srv/cert.pem -days 1 -subj '/CN=${hostName}' 2>/dev/null`,
 		'busybox httpd -f -p 80 -h /srv/www &',

@@ -26,6 +26,11 @@ describe('the Feature source: one rule', () => {
 		assert.equal(airlockVersion(), (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
 	});
 
+	it('versions the Feature with Airlock itself, so a published tag names the Airlock it came from', () => {
+		const feature = JSON.parse(fs.readFileSync(path.join(SHIPPED, 'devcontainer-feature.json'), 'utf8')) as { version: string };
+		assert.equal(feature.version, airlockVersion());
+	});
+
 	it('gives a config with no Airlock entry the shipped copy (no registry needed)', () => {
 		const d = decideFeatureSource(current([]), undefined, SHIPPED);
 		assert.deepEqual(d.source, { kind: 'local', featureDir: SHIPPED, origin: 'shipped' });

@@ -65,6 +65,11 @@ airlock_policy_rules() {
 	sed -n 's/^allow //p' "$1"
 }
 
+# The wildcards whose exfiltration suspects are flagged, not refused (`exfil-warn *.HOST` lines).
+airlock_policy_exfil_warn() {
+	sed -n 's/^exfil-warn //p' "$1"
+}
+
 airlock_policy_mode() {
 	sed -n '2s/^mode //p' "$1"
 }
@@ -79,6 +84,7 @@ airlock_validate_policy() {
 	# Bytewise comparisons for the order check (LC_ALL=C sort on the host side).
 	local LC_ALL=C
 	local file=$1 line n=0 previous='' rule
+	local -A allowed=()
 	if [ ! -s "$file" ]; then
 		echo "line 1: (empty): expected \"$AIRLOCK_POLICY_HEADER\""
 		return 1
@@ -110,8 +116,26 @@ airlock_validate_policy() {
 			esac
 		fi
 		case "$line" in
-			'allow '*) rule=${line#allow } ;;
-			*) echo "line $n: $line: expected \"allow HOST\" or \"allow HOST:PORT\""; return 1 ;;
+			'allow '*)
+				rule=${line#allow }
+				allowed["${rule%:*}"]=1
+				;;
+			'exfil-warn '*)
+				# Sorted after every allow line, so the wildcard's allow line has been seen.
+				rule=${line#exfil-warn }
+				case "$rule" in
+					'*.'*) ;;
+					*) echo "line $n: $rule: exfil-warn applies to a wildcard (*.example.com) only"; return 1 ;;
+				esac
+				case "$rule" in
+					*:*) echo "line $n: $rule: exfil-warn takes a wildcard without a port"; return 1 ;;
+				esac
+				if [ -z "${allowed["$rule"]:-}" ]; then
+					echo "line $n: $rule: exfil-warn for a wildcard the policy does not allow"
+					return 1
+				fi
+				;;
+			*) echo "line $n: $line: expected \"allow HOST\", \"allow HOST:PORT\" or \"exfil-warn *.HOST\""; return 1 ;;
 		esac
 		# The quiet variant runs without a subshell: large policies validate in well under a second.
 		if ! airlock_check_rule_quiet "$rule"; then

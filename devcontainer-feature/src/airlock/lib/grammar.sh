@@ -19,7 +19,8 @@
 # PORT: 1-65535 in decimal, no leading zeros.
 #
 # Two checks stay on the host, because a POSIX shell has neither the Public Suffix List nor a
-# punycode decoder: wildcards on public suffixes (*.co.uk, *.github.io) and whether an xn--
+# punycode decoder: wildcards on or over public suffixes (*.co.uk, *.github.io, *.amazonaws.com
+# which covers s3.amazonaws.com) and whether an xn--
 # label decodes. The host validated both before the policy was approved; neither can change
 # the syntax of a config line. This file guards the syntax and the special names.
 #
@@ -151,6 +152,9 @@ airlock_check_rule_quiet() {
 			return 1 ;;
 		arpa|*.arpa)
 			AIRLOCK_RULE_REASON='special name arpa (or a name under it) is refused: infrastructure names (.arpa), not web hosts'
+			return 1 ;;
+		invalid|*.invalid)
+			AIRLOCK_RULE_REASON='special name invalid (or a name under it) is refused: reserved names that never resolve (RFC 6761); Airlock answers request.airlock.invalid itself, for access requests'
 			return 1 ;;
 		nip.io|*.nip.io)
 			AIRLOCK_RULE_REASON='special name nip.io (or a name under it) is refused: a wildcard-DNS service that resolves names to any IP address, private ones included'

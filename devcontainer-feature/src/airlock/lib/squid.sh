@@ -12,6 +12,13 @@ AIRLOCK_PRIVATE_V6='::1 fc00::/7 fe80::/10 fec0::/10 ff00::/8 64:ff9b:1::/48'
 # Placeholder entry for an empty list: `.invalid` names are never allowlisted (RFC 6761).
 AIRLOCK_EMPTY_LIST_ENTRY=empty-list.airlock.invalid
 
+# The reserved name the agent's access requests are sent to (bin/airlock-request): the proxy
+# answers it itself, before any other rule, and logs the request for the person on the host.
+AIRLOCK_REQUEST_NAME=request.airlock.invalid
+
+# The exfiltration scorer (an external ACL helper, generated from extension/core/exfil/rules.ts).
+AIRLOCK_EXFIL_HELPER=$AIRLOCK_SHARE/lib/exfil-score.pl
+
 # Writes LIST.names and LIST.apex into DIR from host patterns on stdin (exact names and
 # `*.domain`). Squid's `.domain` also matches the apex, so each wildcard's apex goes to the
 # .apex list (subtracted) unless the apex is itself in the same list.
@@ -39,6 +46,32 @@ airlock_squid_write_list() {
 	} | LC_ALL=C sort -u >"$dir/$list.apex"
 }
 
+# Writes the lists the exfiltration check needs into DIR, from the policy: exact.names (every
+# exact host, which the score never refuses), wild-scored.names and wild-warn.names (the
+# wildcards, `.domain`, split by exfil-warn) and exfil.bases (every wildcard's domain, for the
+# helper, which scores the labels left of the longest one a name falls under).
+airlock_squid_write_exfil_lists() {
+	local policy=$1 dir=$2 host
+	local -A warn=()
+	while IFS= read -r host; do
+		[ -n "$host" ] && warn[$host]=1
+	done < <(airlock_policy_exfil_warn "$policy")
+	local -a exact_hosts=() scored=() warned=() bases=()
+	while IFS= read -r host; do
+		case "$host" in
+			'*.'*)
+				bases+=("${host#\*.}")
+				if [ -n "${warn[$host]:-}" ]; then warned+=(".${host#\*.}"); else scored+=(".${host#\*.}"); fi
+				;;
+			*) exact_hosts+=("$host") ;;
+		esac
+	done < <(airlock_policy_rules "$policy" | sed 's/:[0-9]*$//' | LC_ALL=C sort -u)
+	{ echo "$AIRLOCK_EMPTY_LIST_ENTRY"; printf '%s\n' "${exact_hosts[@]}"; } | sed '/^$/d' | LC_ALL=C sort -u >"$dir/exact.names"
+	{ echo "$AIRLOCK_EMPTY_LIST_ENTRY"; printf '%s\n' "${scored[@]}"; } | sed '/^$/d' | LC_ALL=C sort -u >"$dir/wild-scored.names"
+	{ echo "$AIRLOCK_EMPTY_LIST_ENTRY"; printf '%s\n' "${warned[@]}"; } | sed '/^$/d' | LC_ALL=C sort -u >"$dir/wild-warn.names"
+	printf '%s\n' "${bases[@]}" | sed '/^$/d' | LC_ALL=C sort -u >"$dir/exfil.bases"
+}
+
 # Generates DIR/squid.conf and the ACL lists for POLICY_FILE.
 airlock_squid_generate() {
 	local policy=$1 dir=$2 mode port
@@ -50,6 +83,7 @@ airlock_squid_generate() {
 	for port in "${ports[@]}"; do
 		airlock_policy_rules "$policy" | sed -n "s/:$port\$//p" | airlock_squid_write_list "$dir" "port-$port"
 	done
+	airlock_squid_write_exfil_lists "$policy" "$dir"
 
 	{
 		cat <<CONF
@@ -74,6 +108,10 @@ forwarded_for delete
 reply_header_access X-Cache deny all
 reply_header_access X-Cache-Lookup deny all
 reply_header_access X-Squid-Error deny all
+# X-Airlock-Reason comes from this proxy only (reply_header_add below); the agent's request
+# header X-Airlock-Request never leaves the container.
+reply_header_access X-Airlock-Reason deny all
+request_header_access X-Airlock-Request deny all
 
 error_directory $AIRLOCK_SHARE/errors
 cache_log $AIRLOCK_LOG_DIR/cache.log
@@ -92,6 +130,7 @@ acl ip_literal url_regex -i ^([a-z][a-z0-9+.-]*://)?\[
 acl ip_literal url_regex -i ^([a-z][a-z0-9+.-]*://)?[0-9a-f]*:[0-9a-f]*:
 acl ip_literal url_regex -i ^([a-z][a-z0-9+.-]*://)?(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+))*\.?(:[0-9]+)?(/|\$)
 acl private_dst dst $AIRLOCK_PRIVATE_V4 $AIRLOCK_PRIVATE_V6
+acl airlock_request dstdomain -n $AIRLOCK_REQUEST_NAME
 acl web_names dstdomain -n "$dir/web.names"
 acl web_apex dstdomain -n "$dir/web.apex"
 acl web_host all-of web_names !web_apex
@@ -115,77 +154,134 @@ CONF
 acl allowlisted_host any-of $any_host
 acl allowlisted_request any-of $any_ok
 
+# Exfiltration signals, scored by name (and plain-HTTP URL) before any DNS lookup, for names
+# allowed only by a wildcard: an exact entry is never refused for its score. The helper answers
+# OK for benign, ERR for suspect; anything else (a crash, an overload) is not OK, so the deny
+# rule fails closed. Results are cached per name and URL.
+acl exact_host dstdomain -n "$dir/exact.names"
+acl wild_scored dstdomain -n "$dir/wild-scored.names"
+acl wild_warn dstdomain -n "$dir/wild-warn.names"
+acl wild_any any-of wild_scored wild_warn
+external_acl_type airlock_exfil ttl=3600 negative_ttl=3600 children-max=4 children-startup=0 children-idle=1 concurrency=64 %>rd %>ru $AIRLOCK_EXFIL_HELPER $dir/exfil.bases
+acl exfil_benign external airlock_exfil
+
 # Each deny line ends with a rule_* marker ACL (always true), so deny_info picks the page for
-# that rule: deny_info keys on the last ACL of the denying line.
+# that rule: deny_info keys on the last ACL of the denying line. Before it, a mark_* ACL
+# annotates the transaction with the rule that decided (annotate_transaction always matches);
+# the log's rule and verdict and the X-Airlock-Reason header are read from that annotation.
+acl rule_access_request src all
 acl rule_ip_literal src all
 acl rule_not_allowlisted src all
+acl rule_exfil_suspect src all
 acl rule_port_not_allowed src all
 acl rule_method_not_allowed src all
 acl rule_private_destination src all
 acl rule_other src all
 acl has_request has request
 acl has_port port 1-65535
+deny_info AIRLOCK_ACCESS_REQUEST rule_access_request
 deny_info AIRLOCK_IP_LITERAL rule_ip_literal
 deny_info AIRLOCK_NOT_ALLOWLISTED rule_not_allowlisted
+deny_info AIRLOCK_EXFIL_SUSPECT rule_exfil_suspect
 deny_info AIRLOCK_PORT_NOT_ALLOWED rule_port_not_allowed
 deny_info AIRLOCK_METHOD_NOT_ALLOWED rule_method_not_allowed
 deny_info AIRLOCK_PRIVATE_DESTINATION rule_private_destination
 deny_info AIRLOCK_OTHER rule_other
 
 CONF
-		if [ "$mode" = audit ]; then
-			# Audit: let policy denials through and log them; IP literals and private
-			# destinations stay denied, as in enforce mode.
-			cat <<'CONF'
-http_access deny manager rule_other
-http_access deny ip_literal rule_ip_literal
-http_access deny private_dst rule_private_destination
-http_access allow all
+		local rule
+		for rule in access-request ip-literal not-allowlisted exfil-suspect port-not-allowed method-not-allowed private-destination other allowlisted; do
+			echo "acl mark_${rule//-/_} annotate_transaction airlock_rule=$rule"
+			echo "acl marked_${rule//-/_} note airlock_rule $rule"
+		done
+		# Audit mode records what enforce mode would have decided, without deciding it.
+		for rule in not-allowlisted exfil-suspect port-not-allowed method-not-allowed; do
+			echo "acl would_${rule//-/_} annotate_transaction airlock_would=$rule"
+			echo "acl would_be_${rule//-/_} note airlock_would $rule"
+		done
+		cat <<'CONF'
+acl would_any note airlock_would
+acl marked_enforced_deny any-of marked_access_request marked_ip_literal marked_private_destination marked_other
 
-note rule ip-literal ip_literal
-note rule private-destination private_dst
-note rule not-allowlisted !allowlisted_host
-note rule port-not-allowed CONNECT !allowlisted_request
-note rule method-not-allowed !CONNECT !http_scheme
-note rule port-not-allowed !allowlisted_request
-note rule allowlisted all
-note verdict allow allowlisted_request !private_dst
+CONF
+		if [ "$mode" = audit ]; then
+			# Audit: let policy denials through and log them; access requests, IP literals and
+			# private destinations stay denied, as in enforce mode. The lines ending in !all never
+			# match: they only record (would_*) what enforce mode would have decided.
+			cat <<'CONF'
+http_access deny manager mark_other rule_other
+http_access deny airlock_request mark_access_request rule_access_request
+http_access deny ip_literal mark_ip_literal rule_ip_literal
+http_access deny !allowlisted_host would_not_allowlisted !all
+http_access deny !would_any !exact_host wild_scored !exfil_benign would_exfil_suspect !all
+http_access deny !would_any !exact_host wild_warn !exfil_benign !all
+http_access deny !would_any CONNECT !allowlisted_request would_port_not_allowed !all
+http_access deny !would_any !CONNECT !http_scheme would_method_not_allowed !all
+http_access deny !would_any !allowlisted_request would_port_not_allowed !all
+http_access deny private_dst mark_private_destination rule_private_destination
+http_access allow all mark_allowlisted
+
+note rule access-request marked_access_request
+note rule ip-literal marked_ip_literal
+note rule private-destination marked_private_destination
+note rule other marked_other
+note rule not-allowlisted would_be_not_allowlisted
+note rule exfil-suspect would_be_exfil_suspect
+note rule port-not-allowed would_be_port_not_allowed
+note rule method-not-allowed would_be_method_not_allowed
+note rule allowlisted marked_allowlisted
+note rule other all
+note verdict deny marked_enforced_deny
+note verdict deny would_any
+note verdict allow marked_allowlisted
 note verdict deny all
-note enforced true ip_literal
-note enforced true private_dst
-note enforced false !allowlisted_request
+note enforced false would_any !marked_enforced_deny
 note enforced true all
 CONF
 		else
+			# The exfiltration lines come before any rule that resolves a name (private_dst):
+			# a suspect name is never looked up. The wild_warn line never matches (!all): it
+			# only has the helper score names under exfil-warn wildcards, for the log.
 			cat <<'CONF'
-http_access deny manager rule_other
-http_access deny ip_literal rule_ip_literal
-http_access deny !allowlisted_host rule_not_allowlisted
-http_access deny CONNECT !allowlisted_request rule_port_not_allowed
-http_access deny !CONNECT !http_scheme rule_method_not_allowed
-http_access deny !allowlisted_request rule_port_not_allowed
-http_access deny private_dst rule_private_destination
-http_access allow allowlisted_request
-http_access deny all rule_other
+http_access deny manager mark_other rule_other
+http_access deny airlock_request mark_access_request rule_access_request
+http_access deny ip_literal mark_ip_literal rule_ip_literal
+http_access deny !allowlisted_host mark_not_allowlisted rule_not_allowlisted
+http_access deny !exact_host wild_scored !exfil_benign mark_exfil_suspect rule_exfil_suspect
+http_access deny !exact_host wild_warn !exfil_benign !all
+http_access deny CONNECT !allowlisted_request mark_port_not_allowed rule_port_not_allowed
+http_access deny !CONNECT !http_scheme mark_method_not_allowed rule_method_not_allowed
+http_access deny !allowlisted_request mark_port_not_allowed rule_port_not_allowed
+http_access deny private_dst mark_private_destination rule_private_destination
+http_access allow allowlisted_request mark_allowlisted
+http_access deny all mark_other rule_other
 
-# First matching value wins; the dst check is reached only for allowlisted requests, which
-# http_access has already resolved.
-note rule ip-literal ip_literal
-note rule not-allowlisted !allowlisted_host
-note rule port-not-allowed CONNECT !allowlisted_request
-note rule method-not-allowed !CONNECT !http_scheme
-note rule port-not-allowed !allowlisted_request
-note rule private-destination private_dst
-note rule allowlisted all
-note verdict allow allowlisted_request !private_dst
+# The rule that decided, from the transaction's annotation; "other" when none did (Squid
+# refused the request before http_access, or a helper failed and the check failed closed).
+note rule access-request marked_access_request
+note rule ip-literal marked_ip_literal
+note rule not-allowlisted marked_not_allowlisted
+note rule exfil-suspect marked_exfil_suspect
+note rule port-not-allowed marked_port_not_allowed
+note rule method-not-allowed marked_method_not_allowed
+note rule private-destination marked_private_destination
+note rule allowlisted marked_allowlisted
+note rule other all
+note verdict allow marked_allowlisted
 note verdict deny all
 note enforced true all
 CONF
 		fi
+		# The reason, in the proxy's own refusals, for the agent to read (and act on).
+		for rule in access-request ip-literal not-allowlisted exfil-suspect port-not-allowed method-not-allowed private-destination other; do
+			echo "reply_header_add X-Airlock-Reason $rule marked_${rule//-/_}"
+		done
 		cat <<CONF
 
 # One JSON object per line (docs/architecture.md §3); %" escapes quotes, backslashes and CR/LF/TAB.
-logformat airlock_json {"time":%ts.%03tu,"client":"%">a","method":"%">rm","host":"%">rd","port":%>rP,"verdict":"%{verdict}note","enforced":%{enforced}note,"rule":"%{rule}note","status":%>Hs,"bytes":%<st}
+# exfil: the scorer's signals ("-" when not scored or benign); ask: the X-Airlock-Request
+# header, URL-escaped (%#) so any bytes the agent sends stay inside the JSON string.
+logformat airlock_json {"time":%ts.%03tu,"client":"%">a","method":"%">rm","host":"%">rd","port":%>rP,"verdict":"%{verdict}note","enforced":%{enforced}note,"rule":"%{rule}note","status":%>Hs,"bytes":%<st,"exfil":"%{exfil}note","ask":"%#{X-Airlock-Request}>h"}
 # Connections that never sent a parsable request are not logged: no host or port to show.
 access_log stdio:$AIRLOCK_ACCESS_LOG logformat=airlock_json has_request has_port
 CONF
