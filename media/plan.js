@@ -154,7 +154,8 @@ import { devcontainerSection } from './devcontainerDiff.js';
 		}
 		return h(
 			'li',
-			{ class: `row finding finding-${state}`, 'data-finding': f.id, tabindex: '0', 'aria-label': `${f.title}: ${state}${newlyAccepted ? ', newly accepted' : ''}, at ${f.location}` },
+			// No tab stop of its own: its link (the file and line) is the one thing to operate.
+			{ class: `row finding finding-${state}`, 'data-finding': f.id, 'aria-label': `${f.title}: ${state}${newlyAccepted ? ', newly accepted' : ''}, at ${f.location}` },
 			h('div', { class: 'row-head' },
 				icon(state === 'blocker' ? 'error' : state === 'accepted' ? 'pass' : 'warning'),
 				h('span', { class: 'host finding-id' }, f.id),
@@ -180,11 +181,15 @@ import { devcontainerSection } from './devcontainerDiff.js';
 		}
 		parts.push(`${findings.warnings} warning${findings.warnings === 1 ? '' : 's'}`);
 		const blocked = findings.openBlockers > 0 || findings.problems.length > 0;
+		// A native disclosure like the host groups; the headline is read with the group (the live
+		// region announces changes), not as an alert on every redraw.
 		const group = h(
 			'details',
-			{ class: 'findings-group', open: blocked || added.length > 0, 'data-source': 'findings' },
+			{ class: 'group', open: blocked || added.length > 0, 'data-source': 'findings' },
 			h('summary', {}, h('span', { class: 'group-title' }, `Container settings (${parts.join(', ')})`), ' ', h('span', { class: 'group-description' }, 'What the container itself lets the agent reach, around the proxy.')),
-			h('p', { class: `findings-headline${blocked ? ' blocked' : ''}`, id: 'findings-headline', role: blocked ? 'alert' : undefined }, findings.headline),
+		);
+		group.append(
+			h('p', { class: `findings-headline${blocked ? ' blocked' : ''}`, id: 'findings-headline' }, blocked ? icon('error', 'Blocking') : null, blocked ? ' ' : null, findings.headline),
 			findings.problems.length ? h('ul', { class: 'rows', role: 'list' }, findings.problems.map((p) => h('li', { class: 'row finding finding-blocker' }, h('a', { href: '#', class: 'location', onclick: openFinding(p) }, p.message)))) : '',
 			h('ul', { class: 'rows', role: 'list' }, findings.rows.map((f) => findingRow(f, added.includes(f.id)))),
 			...findings.unusedAcceptances.map((n) => h('p', { class: 'detail' }, icon('info'), ' ', n)),

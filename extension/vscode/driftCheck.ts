@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { COMMAND } from '../core/views/commandIds';
 import * as vscode from 'vscode';
 import { approvedPolicyOf, readApproval } from '../core/approvals';
 import { parseCanonicalText, policyHash } from '../core/enforcedPolicy';
@@ -117,7 +118,7 @@ export class DriftCheck {
 			return;
 		}
 		this.lastWarned = signature;
-		const review: NextStep = { label: 'Review Changes', run: () => vscode.commands.executeCommand('airlock.reviewChanges') };
+		const review: NextStep = { label: 'Review Changes', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) };
 		// After a failed apply its own error already says this and offers "Retry Apply"; a second
 		// warning would outlive the retry and tell the person something no longer true.
 		if (report.liveDiffers && !this.session.applyFailurePending) {
@@ -133,12 +134,14 @@ export class DriftCheck {
 			);
 		} else if (report.policyDiff.length === 0 && report.devcontainer.length > 0) {
 			const workspace = this.session.hostPath ?? '';
-			await showWarningWithSteps(`Airlock: devcontainer.json differs from the approved plan: ${report.devcontainer[0]}`, [
+			// The core's problem text ends with the CLI's fix; here the fix is the button.
+			const problem = report.devcontainer[0].replace(/;\s*run `airlock generate`[^;]*$/, '');
+			await showWarningWithSteps(`Airlock: devcontainer.json differs from the approved plan: ${problem}`, [
 				{ label: 'Regenerate devcontainer.json', run: () => this.regenerate(workspace) },
 				{ label: 'Show Log', run: () => this.session.output.show(true) },
 			]);
 		} else if (!report.approved && report.problems.length === 0 && fs.existsSync(policyFileOf(this.session.hostPath ?? ''))) {
-			await showWarningWithSteps('Airlock: nothing is approved for this repository yet, so its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand('airlock.reviewChanges') }]);
+			await showWarningWithSteps('Airlock: nothing is approved for this repository yet, so its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) }]);
 		}
 	}
 
