@@ -5,7 +5,7 @@ import { approvedPolicyOf, readApproval } from '../core/approvals';
 import { parseCanonicalText, policyHash } from '../core/enforcedPolicy';
 import { diffPlans, isEmptyDiff, resolvePlan } from '../core/plan';
 import { diffLines } from '../core/views/planView';
-import { readLivePolicy } from '../docker/control';
+import { readLockPolicy } from '../docker/lock';
 import { applyApprovedWithProgress } from './applyApproved';
 import { devcontainerProblems, regenerateDevcontainer } from './devcontainerSync';
 import { describeError, openAt, showWarningWithSteps, type NextStep } from './nextStep';
@@ -69,9 +69,9 @@ export class DriftCheck {
 				devcontainer = [describeError(err).message];
 			}
 			try {
-				const container = await this.session.findContainer();
-				if (container) {
-					liveHash = policyHash(parseCanonicalText(await readLivePolicy(this.session.docker, container.id)));
+				const located = await this.session.findLock();
+				if (located) {
+					liveHash = policyHash(parseCanonicalText(await readLockPolicy(located.lock)));
 				}
 			} catch (err) {
 				// No engine or no Airlock in the container: the follower reports that state.
