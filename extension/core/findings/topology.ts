@@ -11,7 +11,7 @@ export interface LockTopology {
 	readonly agentMayBeRoot: boolean;
 	/** Capabilities the lock adds to the agent's container itself (never a finding). */
 	readonly lockCapabilities: readonly string[];
-	/** Compose services whose network namespace the lock controls (sharing it is not a finding). */
+	/** The lock's own Compose services: sharing their network namespace is not a finding, nor are their settings. */
 	readonly lockedServices: readonly string[];
 	/** Other running services are reachable from the agent, so their settings count too. */
 	readonly siblingsReachable: boolean;
