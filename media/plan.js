@@ -232,6 +232,8 @@ import { devcontainerSection } from './devcontainerDiff.js';
 			{ class: 'facts' },
 			h('dt', {}, 'Mode'),
 			h('dd', { id: 'mode' }, view.modeChange ? `${view.modeChange.from} → ${view.modeChange.to}` : view.mode),
+			h('dt', {}, 'Topology'),
+			h('dd', { id: 'topology' }, view.topologyChange ? `${view.topologyChange.from} → ${view.topologyChange.to}` : view.topology === 'sidecar' ? 'sidecar (the proxy in a container of its own; the agent may be root)' : 'single (the lock in the agent\'s container)'),
 			h('dt', {}, 'Hosts'),
 			h('dd', {}, `${view.counts.hosts} (${view.counts.risky} with risk notes)`),
 			h('dt', {}, 'Plan hash'),

@@ -323,13 +323,15 @@ export interface PlanDiff {
 	readonly removed: readonly PlanEntry[];
 	readonly changed: readonly PlanChange[];
 	readonly modeChanged?: { readonly from: Mode; readonly to: Mode };
+	/** Where the lock lives changed (the `topology sidecar` term came or went). */
+	readonly topologyChanged?: { readonly from: Topology; readonly to: Topology };
 	/** Container findings newly accepted / no longer accepted (absent when none changed). */
 	readonly acceptancesAdded?: readonly FindingId[];
 	readonly acceptancesRemoved?: readonly FindingId[];
 }
 
 export function isEmptyDiff(diff: PlanDiff): boolean {
-	return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 && !diff.modeChanged && !diff.acceptancesAdded?.length && !diff.acceptancesRemoved?.length;
+	return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 && !diff.modeChanged && !diff.topologyChanged && !diff.acceptancesAdded?.length && !diff.acceptancesRemoved?.length;
 }
 
 /** Plan terms travel with the hosts; an approval recorded before terms existed had none. */
@@ -383,8 +385,11 @@ export function diffPlans(approved: DiffSide | undefined, current: DiffSide): Pl
 	const acceptedNow = acceptedIdsOf(current.terms ?? []);
 	const acceptancesAdded = acceptedNow.filter((id) => !acceptedBefore.includes(id));
 	const acceptancesRemoved = acceptedBefore.filter((id) => !acceptedNow.includes(id));
+	const topologyBefore = topologyOfTerms(approved?.terms ?? []);
+	const topologyNow = topologyOfTerms(current.terms ?? []);
+	const topologyChanged = approved && topologyBefore !== topologyNow ? { from: topologyBefore, to: topologyNow } : undefined;
 	return {
-		added, removed, changed, ...(modeChanged ? { modeChanged } : {}),
+		added, removed, changed, ...(modeChanged ? { modeChanged } : {}), ...(topologyChanged ? { topologyChanged } : {}),
 		...(acceptancesAdded.length > 0 ? { acceptancesAdded } : {}),
 		...(acceptancesRemoved.length > 0 ? { acceptancesRemoved } : {}),
 	};

@@ -59,8 +59,8 @@ export async function runVerify(docker: Docker, id: string, args: readonly strin
 }
 
 /** The canonical policy text the container enforces now. */
-export async function readLivePolicy(docker: Docker, id: string, file: string = LIVE_POLICY_PATH): Promise<string> {
-	const result = await execInContainer(docker, id, ['cat', file], { user: 'root', timeoutMs: CONTROL_TIMEOUT_MS });
+export async function readLivePolicy(docker: Docker, id: string, file: string = LIVE_POLICY_PATH, user: ControlUser = 'root'): Promise<string> {
+	const result = await execInContainer(docker, id, ['cat', file], { user, timeoutMs: CONTROL_TIMEOUT_MS });
 	if (result.exitCode !== 0) {
 		throw new AirlockNotInstalledError(id, `cannot read ${file}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
 	}

@@ -91,7 +91,7 @@ export async function enforceApproved(lock: LockLocation, approved: ApprovedPoli
 
 /** The canonical policy text the lock enforces now. */
 export function readLockPolicy(lock: LockLocation): Promise<string> {
-	return readLivePolicy(lock.docker, lock.control.id, lock.topology === 'sidecar' ? SIDECAR_LIVE_POLICY_PATH : undefined);
+	return readLivePolicy(lock.docker, lock.control.id, lock.topology === 'sidecar' ? SIDECAR_LIVE_POLICY_PATH : undefined, lock.controlUser);
 }
 
 /** The whole proxy log so far. */

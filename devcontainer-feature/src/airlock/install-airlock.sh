@@ -134,6 +134,7 @@ install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ssh-proxy" "$AIRLOCK_S
 install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ctl" /usr/local/sbin/airlock-ctl
 # The exfiltration scorer (run by Squid as its user) and the agent's access-request command.
 install -o root -g root -m 0755 "$FEATURE_DIR/lib/exfil-score.pl" "$AIRLOCK_SHARE/lib/"
+install -o root -g root -m 0755 "$FEATURE_DIR/lib/gate-dns.pl" "$AIRLOCK_SHARE/lib/"
 install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-request" /usr/local/bin/airlock-request
 
 # Squid's own error templates, plus one page per Airlock rule, in one directory.

@@ -18,6 +18,8 @@
 AIRLOCK_PROXY_NAME=airlock-proxy-internal
 AIRLOCK_GATE_RUN=/run/airlock
 AIRLOCK_GATE_READY=$AIRLOCK_GATE_RUN/gate-ready
+# The resolver address the Compose file gives the gate (RFC 7600's dummy, never routed).
+AIRLOCK_GATE_RESOLVER=192.0.0.8
 
 # Dotted IPv4 from the little-endian hex of /proc/net/route.
 airlock_hex_ip() {
@@ -86,7 +88,7 @@ airlock_gate_rules() {
 airlock_gate_run() {
 	mkdir -p "$AIRLOCK_GATE_RUN" || exit 1
 	rm -f "$AIRLOCK_GATE_READY"
-	local net subnet gateway backend family out
+	local net subnet gateway backend family out dns_pid=
 	if ! net=$(airlock_gate_network); then
 		echo "airlock-ctl: gate: no network in this namespace (expected the internal network); nothing is open" >&2
 		exit 1
@@ -99,10 +101,32 @@ airlock_gate_run() {
 			exit 1
 		fi
 	done
+	# Docker's embedded resolver forwards the names it does not know from this namespace to the
+	# resolver the Compose file names. Answer those here, at once, with "no such name": the agent
+	# gets a plain NXDOMAIN instead of waiting out the resolver's time-outs, and nothing leaves.
+	# (An added rule, not a restore: Docker's own nat rules for 127.0.0.11 stay.)
+	# The answer listens on this namespace's own address on the internal network (a NAT to
+	# 127.0.0.1 would need route_localnet); it only ever says "no such name".
+	local resolver=$AIRLOCK_GATE_RESOLVER self
+	self=$(awk -v net="${subnet%/*}" 'BEGIN { split(net, n, ".") } $1 ~ /^[0-9.]+$/ { split($1, a, "."); if (a[1] == n[1] && a[2] == n[2]) { print $1; exit } }' <(getent ahostsv4 "$(hostname)"))
+	if [ -z "$self" ]; then
+		echo "airlock-ctl: gate: cannot find my own address on $subnet; lookups the resolver forwards are refused instead, after its time-out" >&2
+	else
+		perl "$AIRLOCK_SHARE/lib/gate-dns.pl" "$self" 5353 &
+		dns_pid=$!
+		if ! out=$("$(airlock_fw_cmd 4 "$backend")" -w -t nat -A OUTPUT -d "$resolver/32" -p udp --dport 53 -j DNAT --to-destination "$self:5353" 2>&1); then
+			echo "airlock-ctl: gate: could not send forwarded lookups to the local answer ($out); they are refused instead, after the resolver's time-out" >&2
+		fi
+	fi
 	printf '%s %s\n' "$subnet" "$gateway" >"$AIRLOCK_GATE_READY" || exit 1
 	echo "airlock-ctl: gate: the agent's namespace is closed: only the internal network $subnet (not its gateway $gateway) and loopback"
-	trap 'exit 0' TERM INT
-	# Nothing else runs here; `sleep` in the background keeps the trap responsive.
+	trap '[ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null; exit 0' TERM INT
+	# Nothing else runs here: the answer for forwarded lookups, and this wait.
+	while [ -n "$dns_pid" ] && kill -0 "$dns_pid" 2>/dev/null; do
+		sleep 3600 &
+		wait $!
+	done
+	echo "airlock-ctl: gate: the local answer for forwarded lookups stopped; lookups now wait for the resolver's time-out (still refused)" >&2
 	while :; do
 		sleep 3600 &
 		wait $!
@@ -128,6 +152,7 @@ airlock_proxy_seed_policy() {
 	fi
 	seed_hash=$(airlock_policy_hash "$staged")
 	if [ ! -s "$AIRLOCK_POLICY" ] || [ "$(cat "$seed_file" 2>/dev/null)" != "$seed_hash" ]; then
+		chmod 0644 "$staged"
 		mv -f "$staged" "$AIRLOCK_POLICY"
 		echo "$seed_hash" >"$seed_file"
 	else
