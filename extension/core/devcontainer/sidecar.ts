@@ -452,9 +452,20 @@ export function planSidecar(editor: ConfigEditor, opts: SidecarOptions): Sidecar
 		: `/workspaces/${path.basename(path.resolve(opts.workspace))}`;
 
 	let agentName = AGENT_SERVICE;
+	const siblings: Record<string, Json> = {};
 	if (isCompose) {
 		agentName = editor.requireString('service', 'the Compose service the dev container runs in');
 		checkComposeService(editor, configDir, opts.composeFile, agentName);
+		// The services that run with the agent share its internal network, so it reaches them
+		// directly (a database, a cache); each keeps its own networks (the plan's
+		// `reachable-service` finding says when that is a way out).
+		const run = editor.value(['runServices']);
+		for (const [name, service] of composeServicesOf(composeFiles(editor, configDir).filter((f) => f !== opts.composeFile))) {
+			if (name === agentName || (Array.isArray(run) && !run.includes(name)) || service.network_mode !== undefined) {
+				continue;
+			}
+			siblings[name] = { networks: { ...(service.networks === undefined ? { default: {} } : {}), [INTERNAL_NETWORK]: {} } };
+		}
 	} else {
 		if (typeof from.image === 'string') {
 			parts.service.image = from.image;
@@ -527,6 +538,7 @@ export function planSidecar(editor: ConfigEditor, opts: SidecarOptions): Sidecar
 		...(isCompose ? {} : { 'x-airlock': { format: 1, from } }),
 		services: {
 			[agentName]: parts.service,
+			...siblings,
 			[GATE_SERVICE]: parts.gate,
 			[PROXY_SERVICE]: parts.proxy,
 		},
@@ -571,6 +583,27 @@ function composeServiceImage(editor: ConfigEditor, configDir: string): Json {
 		}
 	}
 	return {};
+}
+
+/** The services of Compose files, merged in order (a later file's keys win). */
+function composeServicesOf(files: readonly string[]): Map<string, Json> {
+	const out = new Map<string, Json>();
+	for (const f of files) {
+		let doc;
+		try {
+			doc = parseDocument(fs.readFileSync(f, 'utf8'));
+		} catch {
+			continue;
+		}
+		const services = doc.get('services');
+		if (!isMap(services)) {
+			continue;
+		}
+		for (const [name, value] of Object.entries((services.toJSON() ?? {}) as Record<string, unknown>)) {
+			out.set(name, { ...(out.get(name) ?? {}), ...((value ?? {}) as Json) });
+		}
+	}
+	return out;
 }
 
 function composeFiles(editor: ConfigEditor, configDir: string): string[] {

@@ -43,7 +43,8 @@ describe('findings: severity depends on what the agent can use, as the topology 
 				'blocker added-capability cap_add: NET_ADMIN',
 				'blocker docker-in-docker image: docker:dind',
 				'blocker privileged privileged: true',
-			], "the lock's own service (airlock-proxy with NET_ADMIN) is not a door");
+				'warning reachable-service service helper',
+			], "the lock's own service (airlock-proxy with NET_ADMIN) is not a door; the helper the agent reaches directly is listed");
 			assert.match(sidecar.findings[0].detail, /the agent may run as root in this container/);
 			assert.match(sidecar.findings[2].detail, /^Service helper \(which the agent can reach\): /);
 			assert.deepEqual(sidecar.access, { agentMayBeRoot: true, noNewPrivilegesDefeated: false });
