@@ -8,13 +8,12 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { containerLogs, docker, dockerOk, leftovers, newTestRun, removeEverything } from './lib/docker';
-import { describeRun, run, type RunResult } from './lib/process';
-import { createTestNetwork, type TestNetwork, type TestNetworkPlan } from './lib/testNetwork';
-import { ensureTestHostImage, pageBody, startWebHost, TEST_HOST_IMAGE, type WebHost } from './lib/testHosts';
-import { DEV_IMAGE, REPO_ROOT } from './lib/workspace';
+import { describeRun, type RunResult } from './lib/process';
+import { createSidecar, showCurl, type Curl, type SidecarWorkspace } from './lib/sidecarWorkspace';
+import type { TestNetworkPlan } from './lib/testNetwork';
+import { TEST_HOST_IMAGE, type WebHost } from './lib/testHosts';
 
 const NETWORK: TestNetworkPlan = { subnetV4: '198.51.100.144/28', subnetV6: '2001:db8:aa::/64' };
 const ALLOWED = 'allowed.airlock-sidecar.example';
@@ -23,70 +22,27 @@ const LATER = 'later.airlock-sidecar.example';
 const TUNNEL = 'tunnel.airlock-sidecar.example';
 /** Answered only by the test resolver: a query for it anywhere but through the proxy is a leak. */
 const LEAK_NAME = 'leak-probe.airlock-sidecar.example';
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-/** An agent image that keeps sudo for its user and has an ssh client, as many dev images do. */
-const DOCKERFILE = [
-	`FROM ${DEV_IMAGE}`,
-	'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends sudo openssh-client \\',
-	' && rm -rf /var/lib/apt/lists/* \\',
-	" && echo 'dev ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/dev && chmod 0440 /etc/sudoers.d/dev",
-	'',
-].join('\n');
-
-interface Curl {
-	readonly exit: number;
-	readonly http: number;
-	readonly connect: number;
-	readonly body: string;
-	readonly stderr: string;
-}
 
 describe('sidecar topology: the lock beside the agent, and the agent may be root', function () {
 	this.timeout(1_800_000);
 	const testRun = newTestRun('sidecar');
-	const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-e2e-sidecar-'));
-	const workspace = path.join(root, 'sidecar-app');
-	const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: path.join(root, 'config'), AIRLOCK_APPROVER: 'tester@e2e' };
-	let net: TestNetwork;
+	let sc: SidecarWorkspace;
 	let web: WebHost;
 	let agent = '';
 	let proxy = '';
 	let gate = '';
-
-	const airlock = (args: readonly string[], timeoutMs = 120_000): Promise<RunResult> => run(process.execPath, [CLI, ...args, '--workspace', workspace], { env, timeoutMs });
-	const inAgent = (script: string, user = 'root'): Promise<RunResult> => docker(['exec', '-u', user, agent, 'sh', '-c', script], { timeoutMs: 60_000 });
-
-	/** curl as root in the agent's container, with the proxy from its environment unless `direct`. */
-	async function curl(url: string, options: { direct?: boolean; user?: string } = {}): Promise<Curl> {
-		const args = `-sS -k --connect-timeout 5 --max-time 8 -w '\\n#%{http_code} %{http_connect}'${options.direct ? " --noproxy '*'" : ''} ${url}`;
-		const r = await inAgent(`curl ${args}; echo " exit=$?"`, options.user);
-		const m = /#(\d{3}) (\d{3}) exit=(\d+)/.exec(r.stdout);
-		assert.ok(m, `curl did not run: ${r.stdout}${r.stderr}`);
-		return { exit: Number(m[3]), http: Number(m[1]), connect: Number(m[2]), body: r.stdout.split('\n#')[0], stderr: r.stderr };
-	}
-	const show = (c: Curl): string => `exit ${c.exit} http ${c.http} connect ${c.connect}: ${c.stderr}${c.body.slice(0, 200)}`;
-	async function control(): Promise<void> {
-		const c = await curl(`https://${ALLOWED}/index.html`);
-		assert.deepEqual([c.exit, c.http, c.body], [0, 200, pageBody('web')], show(c));
-	}
+	const airlock = (args: readonly string[], timeoutMs?: number): Promise<RunResult> => sc.airlock(args, timeoutMs);
+	const inAgent = (script: string, user?: string): Promise<RunResult> => sc.inAgent(script, user);
+	const curl = (url: string, options?: { direct?: boolean; user?: string }): Promise<Curl> => sc.curl(url, options);
+	const show = showCurl;
+	const control = (): Promise<void> => sc.control();
 
 	before(async function () {
-		await ensureTestHostImage();
-		net = await createTestNetwork(testRun, NETWORK);
-		web = await startWebHost(testRun, net, { hostNumber: 10, hostName: 'web', dnsNames: { [LEAK_NAME]: net.hostV4(10), [ALLOWED]: net.hostV4(10) } });
-		fs.mkdirSync(path.join(workspace, '.devcontainer'), { recursive: true });
-		fs.writeFileSync(path.join(workspace, '.devcontainer', 'Dockerfile'), DOCKERFILE);
-		fs.writeFileSync(path.join(workspace, '.devcontainer', 'devcontainer.json'), JSON.stringify({
-			name: 'sidecar-app',
-			build: { dockerfile: 'Dockerfile', options: ['--network=host'] },
-			remoteUser: 'dev',
-			// The user's own network and names: in the sidecar topology they become the proxy's way out.
-			runArgs: ['--network', net.name, '--add-host', `${DENIED}:${web.ipv4}`, '--add-host', `${LATER}:${web.ipv4}`, '--add-host', `${TUNNEL}:${web.ipv4}`, '--dns', web.ipv4, ...testRun.labelArgs],
-		}, null, 2) + '\n');
-		fs.writeFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), [
-			'version: 1', 'topology: sidecar', 'baseline: false', 'allow:', `  - ${ALLOWED}`, `  - { host: ${TUNNEL}, ports: [22], reason: "git over ssh" }`, '',
-		].join('\n'));
+		sc = await createSidecar(testRun, {
+			name: 'sidecar-app', network: NETWORK, allowed: ALLOWED, alsoAllow: [`{ host: ${TUNNEL}, ports: [22], reason: "git over ssh" }`],
+			names: [DENIED, LATER, TUNNEL], resolverNames: [LEAK_NAME],
+		});
+		web = sc.web;
 	});
 
 	afterEach(async function () {
@@ -97,23 +53,19 @@ describe('sidecar topology: the lock beside the agent, and the agent may be root
 
 	after(async function () {
 		this.timeout(300_000);
-		await airlock(['down']).catch(() => undefined);
+		await sc?.remove();
 		await removeEverything(testRun);
-		fs.rmSync(root, { recursive: true, force: true });
 	});
 
 	it('up: a Compose project with the proxy and the gate; the agent on the internal network only, no NET_ADMIN, locked', async () => {
-		assert.equal((await airlock(['approve', '--yes'])).code, 0);
-		const up = await airlock(['up', '--json'], 1_200_000);
-		assert.equal(up.code, 0, describeRun('airlock up', ['--json'], up));
-		const result = JSON.parse(up.stdout.trim().split('\n').pop() ?? '{}') as { containerId: string; proxyContainerId: string; locked: boolean; remoteUser: string };
+		const result = await sc.up();
 		assert.equal(result.locked, true);
 		assert.ok(result.proxyContainerId, 'up --json names the proxy container');
-		agent = result.containerId;
-		proxy = result.proxyContainerId;
+		agent = sc.agent;
+		proxy = sc.proxy;
 		const info = JSON.parse((await dockerOk(['inspect', agent, proxy])).stdout) as { Id: string; HostConfig: { NetworkMode: string; CapAdd: string[] | null; CapDrop: string[] | null; ReadonlyRootfs: boolean; Sysctls?: Record<string, string> }; Config: { User: string } }[];
 		const [a, p] = info;
-		gate = a.HostConfig.NetworkMode.replace(/^container:/, '');
+		gate = sc.gate;
 		assert.match(a.HostConfig.NetworkMode, /^container:[0-9a-f]{64}$/, 'the agent joins the gate\'s namespace');
 		assert.deepEqual(a.HostConfig.CapAdd ?? [], [], 'the agent gets no capability added');
 		assert.deepEqual(p.HostConfig.CapDrop, ['ALL']);
@@ -217,7 +169,7 @@ describe('sidecar topology: the lock beside the agent, and the agent may be root
 	it('applies a newly approved host live to the proxy (no rebuild), and the status follows', async () => {
 		const c = await curl(`https://${LATER}/index.html`);
 		assert.equal(c.connect, 403, show(c));
-		fs.appendFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), `  - ${LATER}\n`);
+		fs.appendFileSync(path.join(sc.folder, '.devcontainer', 'airlock.yaml'), `  - ${LATER}\n`);
 		assert.equal((await airlock(['approve', '--yes'])).code, 0);
 		const apply = await airlock(['apply', '--json']);
 		assert.equal(apply.code, 0, apply.stderr);
@@ -226,45 +178,6 @@ describe('sidecar topology: the lock beside the agent, and the agent may be root
 		assert.equal(r.locked, true);
 		const now = await curl(`https://${LATER}/index.html`);
 		assert.equal(now.exit, 0, show(now));
-	});
-
-	it('is closed from the first instruction after the agent restarts (zero tolerance)', async () => {
-		await control();
-		const restart = await docker(['restart', '-t', '1', agent], { timeoutMs: 120_000 });
-		assert.equal(restart.code, 0, restart.stderr);
-		// As fast as exec allows, right after the restart: not one direct request may get out.
-		const probes = await inAgent(`for i in $(seq 1 20); do curl -s -o /dev/null --noproxy '*' --connect-timeout 2 --max-time 3 http://${web.ipv4}/; echo "exit=$?"; done`);
-		const exits = [...probes.stdout.matchAll(/exit=(\d+)/g)].map((m) => Number(m[1]));
-		assert.equal(exits.length, 20);
-		assert.deepEqual(exits.filter((e) => e !== 7), [], `every direct attempt after the restart is refused at once: ${exits.join(',')}`);
-		await control();
-	});
-
-	it('has no egress at all while the proxy is down, and the proxy comes back with the last applied policy', async () => {
-		await control();
-		const pid = (await dockerOk(['inspect', '-f', '{{.State.Pid}}', proxy])).stdout.trim();
-		// A crash (not `docker kill`, which Docker counts as a manual stop): the restart policy acts.
-		await run('kill', ['-9', pid]);
-		let down: Curl | undefined;
-		for (let i = 0; i < 20; i++) {
-			down = await curl(`https://${ALLOWED}/index.html`);
-			if (down.exit !== 0) {
-				break;
-			}
-		}
-		assert.ok(down && down.exit !== 0 && down.exit !== 28, `while the proxy is down a request fails at once: ${down ? show(down) : ''}`);
-		const direct = await curl(`http://${web.ipv4}/`, { direct: true });
-		assert.equal(direct.exit, 7, show(direct));
-		let back = false;
-		for (let i = 0; i < 60 && !back; i++) {
-			back = (await curl(`https://${LATER}/index.html`)).exit === 0;
-			if (!back) {
-				await new Promise((r) => setTimeout(r, 500));
-			}
-		}
-		assert.ok(back, 'the proxy came back with the policy applied live before it crashed');
-		const denied = await curl(`https://${DENIED}/index.html`);
-		assert.equal(denied.connect, 403, show(denied));
 	});
 
 	it('down removes the agent, the proxy, the gate, the networks and the volumes', async () => {

@@ -37,6 +37,8 @@ export interface CodeServerOptions {
 	readonly scratch: string;
 	readonly vsix: string;
 	readonly env?: NodeJS.ProcessEnv;
+	/** User settings on top of the quiet workbench's (e.g. `airlock.topology`). */
+	readonly settings?: Readonly<Record<string, unknown>>;
 }
 
 /** A running code-server with the packaged extension installed, isolated in `scratch`. */
@@ -76,6 +78,7 @@ export class CodeServer {
 					'window.commandCenter': false,
 					'workbench.colorTheme': 'Default Dark Modern',
 					'workbench.secondarySideBar.defaultVisibility': 'hidden',
+					...options.settings,
 				},
 				null,
 				2,

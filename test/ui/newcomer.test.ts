@@ -27,7 +27,9 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		for (const stale of await containersFor(fresh.workspace, { all: true })) {
 			await run('docker', ['rm', '-f', stale]);
 		}
-		return fresh;
+		// This walk checks the lock inside the agent's container (iptables and /etc/airlock there):
+		// the single topology. test/ui/sidecar.test.ts walks the sidecar.
+		return { ...fresh, settings: { 'airlock.topology': 'single' } };
 	});
 
 	after(async function () {

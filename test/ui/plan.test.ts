@@ -156,7 +156,8 @@ describe('Airlock in code-server: plan review and approval', function () {
 });
 
 describe('Airlock in code-server: locking a repository that has no policy yet', function () {
-	const ui = useCodeServer('lock-failure', () => freshWorkspace('bare-repo'));
+	// The single topology's output (the Feature entry in devcontainer.json); test/ui/sidecar.test.ts locks the sidecar way.
+	const ui = useCodeServer('lock-failure', () => ({ ...freshWorkspace('bare-repo'), settings: { 'airlock.topology': 'single' } }));
 
 	it('"Lock This Repository…" suggests the presets the repository needs, writes the policy and opens the review', async function () {
 		await ui.wb.runCommand('Airlock: Lock This Repository…');

@@ -16,12 +16,14 @@ export interface UiSession {
  * folder, Chromium on it, a screenshot of each failed test (and `failureShot` if the suite's
  * hooks fail), and everything closed after. The returned object is filled in by `before`.
  */
-export function useCodeServer(failureShot: string, open: () => Promise<{ workspace: string; scratch: string; env?: NodeJS.ProcessEnv }> | { workspace: string; scratch: string; env?: NodeJS.ProcessEnv }): UiSession {
+type Opened = { workspace: string; scratch: string; env?: NodeJS.ProcessEnv; settings?: Readonly<Record<string, unknown>> };
+
+export function useCodeServer(failureShot: string, open: () => Promise<Opened> | Opened): UiSession {
 	const session = {} as UiSession;
 	before(async function () {
-		const { workspace, scratch, env } = await open();
+		const { workspace, scratch, env, settings } = await open();
 		session.workspace = workspace;
-		session.server = await CodeServer.start({ folder: workspace, scratch, vsix: path.join(ROOT, 'airlock.vsix'), ...(env ? { env } : {}) });
+		session.server = await CodeServer.start({ folder: workspace, scratch, vsix: path.join(ROOT, 'airlock.vsix'), ...(env ? { env } : {}), ...(settings ? { settings } : {}) });
 		session.browser = await launchBrowser();
 		session.wb = await Workbench.open(session.browser, session.server.url);
 	});

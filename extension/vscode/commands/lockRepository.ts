@@ -9,6 +9,7 @@ import { sidecarSupport } from '../../docker/sidecarSupport';
 import { PlanPanel } from '../planPanel';
 import { policyFileOf } from '../planReview';
 import type { AirlockSession } from '../session';
+import type { Topology } from '../../core/policyFile';
 
 interface PresetItem extends vscode.QuickPickItem {
 	readonly preset: string;
@@ -19,6 +20,19 @@ interface PresetItem extends vscode.QuickPickItem {
  * repository suggests (the person confirms them), then opens the review. Approving generates
  * devcontainer.json and offers to reopen the folder in its locked container.
  */
+/**
+ * The sidecar where this machine can run it, with why (airlock.yaml says it, the review shows
+ * it); the setting `airlock.topology` can ask for one of them instead.
+ */
+async function proposedTopology(session: AirlockSession): Promise<{ value: Topology; why: string }> {
+	const chosen = vscode.workspace.getConfiguration('airlock').get<string>('topology', 'auto');
+	if (chosen === 'single' || chosen === 'sidecar') {
+		return { value: chosen, why: `the ${chosen} topology, as the setting airlock.topology asks` };
+	}
+	const support = await sidecarSupport(session.docker).catch((err: unknown) => ({ supported: false, why: `the single topology: the Docker engine did not answer (${describeError(err).message})` }));
+	return { value: support.supported ? 'sidecar' : 'single', why: support.why };
+}
+
 export async function lockRepository(session: AirlockSession): Promise<void> {
 	const workspace = await requireHostFolder(session);
 	if (!workspace) {
@@ -50,9 +64,7 @@ export async function lockRepository(session: AirlockSession): Promise<void> {
 		if (!picked) {
 			return;
 		}
-		// The sidecar where this machine can run it, with why (the review shows it; airlock.yaml says it).
-		const support = await sidecarSupport(session.docker).catch((err: unknown) => ({ supported: false, why: `the single topology: the Docker engine did not answer (${describeError(err).message})` }));
-		const topology = { value: support.supported ? ('sidecar' as const) : ('single' as const), why: support.why };
+		const topology = await proposedTopology(session);
 		const file = createPolicyFile(workspace, newPolicyText({ presets: picked.map((p) => p.preset), topology }));
 		session.output.info(`Created ${file} with presets: ${picked.map((p) => p.preset).join(', ') || 'none'}; ${topology.why}.`);
 		PlanPanel.show(session);
