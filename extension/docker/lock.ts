@@ -135,6 +135,19 @@ async function sidecarProblem(lock: LockLocation): Promise<string | undefined> {
 }
 
 /**
+ * True when a sidecar agent no longer shares the current gate's namespace (the gate was recreated
+ * under it): it then has no network at all, and only recreating it joins it to the new gate.
+ */
+export async function isStrandedSidecarAgent(docker: Docker, agent: WorkspaceContainer): Promise<boolean> {
+	const lock = await lockOf(docker, agent);
+	if (lock.topology !== 'sidecar' || lock.gate === undefined) {
+		return false;
+	}
+	const info = await inspectOrUndefined(docker, agent.id);
+	return info !== undefined && info.HostConfig.NetworkMode !== `container:${lock.gate.id}`;
+}
+
+/**
  * The lock's status. Single: what the Feature in the container says. Sidecar: what the proxy says,
  * made `not-locked` (with the reason) unless the gate holds the agent's namespace closed.
  */

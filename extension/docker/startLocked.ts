@@ -8,7 +8,7 @@ import { InvalidInputError } from '../core/errors';
 import { devcontainerCliPath, runDevcontainerUp, type DevcontainerUpRun } from './devcontainerCli';
 import { AirlockNotInstalledError, DockerLayerError, EngineRequestError, describeCause, shortId } from './errors';
 import { listWorkspaceContainers } from './findContainer';
-import { enforceApproved, lockInContainer, lockOf, readLockStatus, type LockLocation } from './lock';
+import { enforceApproved, isStrandedSidecarAgent, lockInContainer, lockOf, readLockStatus, type LockLocation } from './lock';
 import { isLocked, type AirlockStatus } from './status';
 
 /**
@@ -162,14 +162,19 @@ async function startStep(options: StartLockedOptions, configFile: string, config
 	const shape = buildShapeHash(generate.workspace);
 	const record = readUpRecord(generate.workspace, env);
 	const sameShape = existing.length > 0 && record !== undefined && record.containerId === existing[0].id && shape !== undefined && record.buildShape === shape;
-	const recreate = existing.length > 0 && !sameShape && (configChanged || editedSince(configFile, await createdAt(docker, existing[0].id)));
+	// A sidecar agent left in the namespace of a gate that was recreated has no network at all:
+	// only a new container joins the new gate (the Compose project is otherwise as it should be).
+	const stranded = existing.length > 0 && (await isStrandedSidecarAgent(docker, existing[0]));
+	const recreate = existing.length > 0 && (stranded || (!sameShape && (configChanged || editedSince(configFile, await createdAt(docker, existing[0].id)))));
 	const recreated = recreate ? existing.map((c) => `${c.name} (${shortId(c.id)})`) : [];
 	const appliedLive = sameShape && configChanged;
 	if (appliedLive) {
 		say(`Only the allowlist changed since ${existing[0].name} (${shortId(existing[0].id)}) was made: it is applied live, no rebuild.`);
 	}
 	if (recreate) {
-		say(`devcontainer.json changed since the container was made: recreating ${recreated.join(', ')} (files outside the workspace folder and volumes are lost).`);
+		say(stranded
+			? `${existing[0].name} (${shortId(existing[0].id)}) is in the network namespace of a gate that no longer runs: recreating it so it joins the current one.`
+			: `devcontainer.json changed since the container was made: recreating ${recreated.join(', ')} (files outside the workspace folder and volumes are lost).`);
 	}
 	say('Starting the dev container with the devcontainer CLI (the first build installs the proxy and can take minutes)...');
 	const run = await runDevcontainerUp(generate.workspace, {
