@@ -3,7 +3,8 @@ import { formatAllowedLine, formatBlockedLine, isDenied, type ProxyLogEntry } fr
 import { describeBlockedRequest, isVerifyProbe, NotificationThrottle } from '../core/views/blockedHosts';
 import { COMMAND } from '../core/views/commandIds';
 import { ProxyLogFollower, type FollowerStateChange } from '../docker/logStream';
-import { readStatus } from '../docker/control';
+import { readLockStatus } from '../docker/lock';
+import { UnexpectedControlOutputError } from '../docker/errors';
 import { devContainerLabel } from '../docker/displayName';
 import { listWorkspaceContainers } from '../docker/findContainer';
 import type { AirlockSession } from './session';
@@ -23,6 +24,8 @@ export class BlockedLogWatcher implements vscode.Disposable {
 	private follower: ProxyLogFollower | undefined;
 	private readonly throttle = new NotificationThrottle(NOTIFY_INTERVAL_MS);
 	private recheck: NodeJS.Timeout | undefined;
+	/** Counts follower state changes, so an answer that arrives after a newer change is dropped. */
+	private stateSeq = 0;
 	/** Blocks logged before the editor started are history: counted and shown, not notified. */
 	private readonly startedAt = Date.now();
 	/**
@@ -89,9 +92,14 @@ export class BlockedLogWatcher implements vscode.Disposable {
 
 	private async onState(change: FollowerStateChange): Promise<void> {
 		const out = this.session.output;
+		const seq = ++this.stateSeq;
 		switch (change.state) {
 			case 'following': {
-				const container = change.container ? { ...change.container, label: await this.labelOf(change.container.id, change.container.name) } : undefined;
+				const label = change.container ? await this.labelOf(change.container.id, change.container.name) : undefined;
+				if (seq !== this.stateSeq) {
+					return;
+				}
+				const container = change.container ? { ...change.container, label: label ?? change.container.name } : undefined;
 				const name = container ? `${container.label} (${container.name})` : 'the container';
 				out.info(`Following the proxy log of container ${name}.`);
 				this.session.update({ containerState: 'starting', ...(container ? { container } : {}), detail: `Container: ${name}` });
@@ -101,6 +109,10 @@ export class BlockedLogWatcher implements vscode.Disposable {
 			}
 			case 'waiting-for-container': {
 				const stopped = await this.stoppedContainer();
+				if (seq !== this.stateSeq) {
+					// The container came back meanwhile: this answer is stale.
+					return;
+				}
 				if (stopped) {
 					out.info(`The locked container ${stopped.label} (${stopped.name}) is not running; waiting for it to start.`);
 					this.session.update({ containerState: 'stopped', container: stopped, detail: `Container: ${stopped.label} (${stopped.name}), ${stopped.state}` });
@@ -153,17 +165,30 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		let state: 'locked' | 'weakened' | 'not-locked';
 		let reason: string | null = null;
 		try {
-			const status = await readStatus(this.session.docker, id);
+			// The agent's container, or its sidecar proxy and gate: the same question either way.
+			const located = await this.session.findLock();
+			if (!located || located.container.id !== id) {
+				throw new Error('the container changed while its status was read');
+			}
+			const status = await readLockStatus(located.lock);
 			state = status.state;
 			reason = status.reason;
 		} catch (err) {
 			state = 'not-locked';
-			reason = `no working Airlock control command (${err instanceof Error ? err.message : String(err)})`;
+			reason = notLockedReason(err) ?? `no working Airlock control command (${err instanceof Error ? err.message : String(err)})`;
 		}
+		if (this.session.state.container?.id !== id) {
+			return;
+		}
+		// A container that is still locking says "not-locked" for a moment on every start: that is
+		// starting, not NOT LOCKED, while there are checks left to see it finish.
+		const shown = state === 'not-locked' && lockInProgress(reason) && attempt < LOCK_RECHECKS ? 'starting' : state;
 		const detail = `Container: ${this.session.containerLabel}${reason ? ` (${reason})` : ''}`;
-		if (state !== this.session.state.containerState || detail !== this.session.state.detail) {
-			this.session.update({ containerState: state, detail });
-			if (state === 'not-locked') {
+		if (shown !== this.session.state.containerState || detail !== this.session.state.detail) {
+			this.session.update({ containerState: shown, detail });
+			if (shown === 'starting') {
+				this.session.output.info(`The container is still locking (${reason}); checking again.`);
+			} else if (state === 'not-locked') {
 				this.session.output.warn(`The container reports NOT LOCKED${reason ? `: ${reason}` : ''}. Egress stays closed${attempt < LOCK_RECHECKS ? '; checking again' : '; run "Airlock: Verify Lockdown"'}.`);
 			} else {
 				this.session.output.info(`The container reports ${state.toUpperCase()}${reason ? `: ${reason}` : ''}.`);
@@ -178,5 +203,26 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		clearTimeout(this.recheck);
 		void this.follower?.stop();
 		this.follower = undefined;
+	}
+}
+
+/** What `airlock-ctl status` says while the entrypoint is still locking (devcontainer-feature/src/airlock/bin/airlock-ctl). */
+function lockInProgress(reason: string | null): boolean {
+	return reason !== null && (/^locking: /.test(reason) || /^no lock has been applied since this container started/.test(reason));
+}
+
+/**
+ * A NOT LOCKED container whose status the strict parser refuses (with a broken policy file its
+ * mode is empty): its own reason says more than "no working control command".
+ */
+function notLockedReason(err: unknown): string | undefined {
+	if (!(err instanceof UnexpectedControlOutputError)) {
+		return undefined;
+	}
+	try {
+		const value = JSON.parse(err.output.trim()) as { state?: unknown; reason?: unknown };
+		return value.state === 'not-locked' && typeof value.reason === 'string' ? value.reason : undefined;
+	} catch {
+		return undefined;
 	}
 }

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
+import { COMMAND } from '../core/views/commandIds';
 import * as vscode from 'vscode';
-import { readApproval } from '../core/approvals';
+import { approvedPolicyOf, readApproval } from '../core/approvals';
 import { parseCanonicalText, policyHash } from '../core/enforcedPolicy';
 import { diffPlans, isEmptyDiff, resolvePlan } from '../core/plan';
 import { diffLines } from '../core/views/planView';
-import { readLivePolicy } from '../docker/control';
+import { readLockPolicy } from '../docker/lock';
 import { applyApprovedWithProgress } from './applyApproved';
 import { devcontainerProblems, regenerateDevcontainer } from './devcontainerSync';
 import { describeError, openAt, showWarningWithSteps, type NextStep } from './nextStep';
@@ -62,16 +63,15 @@ export class DriftCheck {
 		let devcontainer: string[] = [];
 		let liveHash: string | undefined;
 		if (approval) {
-			const approvedPolicy = parseCanonicalText(approval.canonicalPolicy);
 			try {
-				devcontainer = devcontainerProblems(workspace, approvedPolicy).problems;
+				devcontainer = devcontainerProblems(workspace, approvedPolicyOf(approval)).problems;
 			} catch (err) {
 				devcontainer = [describeError(err).message];
 			}
 			try {
-				const container = await this.session.findContainer();
-				if (container) {
-					liveHash = policyHash(parseCanonicalText(await readLivePolicy(this.session.docker, container.id)));
+				const located = await this.session.findLock();
+				if (located) {
+					liveHash = policyHash(parseCanonicalText(await readLockPolicy(located.lock)));
 				}
 			} catch (err) {
 				// No engine or no Airlock in the container: the follower reports that state.
@@ -118,7 +118,7 @@ export class DriftCheck {
 			return;
 		}
 		this.lastWarned = signature;
-		const review: NextStep = { label: 'Review Changes', run: () => vscode.commands.executeCommand('airlock.reviewChanges') };
+		const review: NextStep = { label: 'Review Changes', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) };
 		// After a failed apply its own error already says this and offers "Retry Apply"; a second
 		// warning would outlive the retry and tell the person something no longer true.
 		if (report.liveDiffers && !this.session.applyFailurePending) {
@@ -134,12 +134,14 @@ export class DriftCheck {
 			);
 		} else if (report.policyDiff.length === 0 && report.devcontainer.length > 0) {
 			const workspace = this.session.hostPath ?? '';
-			await showWarningWithSteps(`Airlock: devcontainer.json differs from the approved plan: ${report.devcontainer[0]}`, [
+			// The core's problem text ends with the CLI's fix; here the fix is the button.
+			const problem = report.devcontainer[0].replace(/;\s*run `airlock generate`[^;]*$/, '');
+			await showWarningWithSteps(`Airlock: devcontainer.json differs from the approved plan: ${problem}`, [
 				{ label: 'Regenerate devcontainer.json', run: () => this.regenerate(workspace) },
 				{ label: 'Show Log', run: () => this.session.output.show(true) },
 			]);
 		} else if (!report.approved && report.problems.length === 0 && fs.existsSync(policyFileOf(this.session.hostPath ?? ''))) {
-			await showWarningWithSteps('Airlock: nothing is approved for this repository yet, so its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand('airlock.reviewChanges') }]);
+			await showWarningWithSteps('Airlock: nothing is approved for this repository yet, so its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) }]);
 		}
 	}
 
@@ -150,7 +152,7 @@ export class DriftCheck {
 			return;
 		}
 		try {
-			const written = regenerateDevcontainer(workspace, parseCanonicalText(approval.canonicalPolicy));
+			const written = regenerateDevcontainer(workspace, approvedPolicyOf(approval));
 			this.session.output.info(`Wrote ${written.file} for the approved plan.`);
 			await openAt(written.file);
 		} catch (err) {

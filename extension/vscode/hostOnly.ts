@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { COMMAND } from '../core/views/commandIds';
 import { DEV_CONTAINERS_ID } from './devContainers';
 import type { AirlockSession } from './session';
 
@@ -24,7 +25,7 @@ export async function requireHostFolder(session: AirlockSession): Promise<string
 		if (chosen === 'Reopen Folder Locally') {
 			await vscode.commands.executeCommand(`${DEV_CONTAINERS_ID.split('.')[1]}.reopenLocally`);
 		} else if (chosen === 'Show Plan') {
-			await vscode.commands.executeCommand('airlock.showPlan');
+			await vscode.commands.executeCommand(COMMAND.showPlan);
 		}
 		return undefined;
 	}

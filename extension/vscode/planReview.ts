@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { approvalLockFile } from '../core/approvalLock';
 import { readApproval } from '../core/approvals';
 import { planDevcontainer } from '../core/devcontainer';
 import { parseCanonicalText, planHashOf, type EnforcedPolicy } from '../core/enforcedPolicy';
-import { diffPlans, resolvePlan, type Plan, type PlanEntry } from '../core/plan';
+import { diffPlans, projectPolicyFile, resolvePlan, type Plan, type PlanEntry } from '../core/plan';
 import { devcontainerPreview, type DevcontainerPreview } from '../core/views/devcontainerChanges';
 import { buildPlanView, type ApprovalSummary, type PlanView } from '../core/views/planView';
 import { findingsViewFor } from '../core/views/findingsView';
-import { generateOptionsFor } from './devcontainerSync';
+import { generateOptionsFor, type PolicyAndTerms } from './devcontainerSync';
 import { describeError } from './nextStep';
 
 /** The live policy inside a container, readable by anyone there (docs/architecture.md §3). */
@@ -33,15 +32,16 @@ export type DevcontainerReview =
  * What Approve will write for `policy`: the same planDevcontainer call Approve makes. The digest
  * lets Approve refuse when the files it would write are no longer the ones shown.
  */
-export function reviewDevcontainer(workspace: string, policy: EnforcedPolicy): DevcontainerReview {
+export function reviewDevcontainer(workspace: string, source: PolicyAndTerms, approving = true): DevcontainerReview {
 	try {
-		const plan = planDevcontainer(generateOptionsFor(workspace, policy));
+		const plan = planDevcontainer(generateOptionsFor(workspace, source));
 		const digest = createHash('sha256')
 			.update(JSON.stringify([plan.file, plan.before, plan.after, plan.localFeatureStale ?? null, plan.composeOverride?.after ?? null]))
 			.digest('hex');
 		const lock = approvalLockFile(workspace);
-		// The approval itself is also written into the repository (core/approvals.ts: recordApproval).
-		const alsoWrites = [{ file: lock, exists: fs.existsSync(lock), why: 'The approved plan as a committed record, for review and for `airlock check` in CI; it enforces nothing by itself.' }];
+		// An approval is also written into the repository (core/approvals.ts: recordApproval); a
+		// plan that is approved already has nothing left to approve.
+		const alsoWrites = approving ? [{ file: lock, exists: fs.existsSync(lock), why: 'The approved plan as a committed record, for review and for `airlock check` in CI; it enforces nothing by itself.' }] : [];
 		return { ok: true, preview: devcontainerPreview(workspace, plan, alsoWrites), digest };
 	} catch (err) {
 		const described = describeError(err);
@@ -56,7 +56,8 @@ export function reviewOnHost(hostPath: string): PlanReview {
 	const diff = diffPlans(approval?.plan, plan);
 	const summary: ApprovalSummary | undefined = approval ? { planHash: approval.planHash, approvedBy: approval.approvedBy, approvedAt: approval.approvedAt } : undefined;
 	const hasPolicyFile = fs.existsSync(policyFileOf(hostPath));
-	return { plan, view: buildPlanView(plan, diff, summary, findingsViewFor(hostPath, plan)), hasPolicyFile, ...(hasPolicyFile ? { devcontainer: reviewDevcontainer(hostPath, plan.policy) } : {}) };
+	const view = buildPlanView(plan, diff, summary, findingsViewFor(hostPath, plan));
+	return { plan, view, hasPolicyFile, ...(hasPolicyFile ? { devcontainer: reviewDevcontainer(hostPath, plan, view.state !== 'approved') } : {}) };
 }
 
 /** Plan entries for an enforced policy, which carries no provenance. */
@@ -90,6 +91,7 @@ export function reviewInsideContainer(localPath: string): PlanReview {
 	return { plan, view: buildPlanView(plan, diff, summary, findingsViewFor(localPath, plan)), hasPolicyFile: fs.existsSync(policyFileOf(localPath)) };
 }
 
+/** The project policy file (one name for the path: core's `projectPolicyFile`). */
 export function policyFileOf(workspace: string): string {
-	return path.join(workspace, '.devcontainer', 'airlock.yaml');
+	return projectPolicyFile(workspace);
 }

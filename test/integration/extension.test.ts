@@ -61,10 +61,12 @@ describe('Airlock extension (VS Code desktop)', () => {
 	it('says whether a locked container runs (none does for this temp folder)', async () => {
 		const state = await until('a container state', () => {
 			const s = api.state();
-			return s.containerState !== 'starting' ? s : undefined;
+			return s.containerState !== 'checking' && s.containerState !== 'starting' ? s : undefined;
 		});
 		assert.ok(['no-container', 'engine-unreachable'].includes(state.containerState), state.containerState);
 		assert.deepEqual(state.blocked, []);
+		// The status bar says it in words.
+		assert.ok(['Airlock: approved · no container', 'Airlock: not approved', 'Airlock: Docker engine unreachable'].includes(state.status), state.status);
 	});
 
 	it('finds no drift right after approval, and drift once the policy file proposes more', async () => {

@@ -267,6 +267,9 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 			assert.equal((await run('docker', ['restart', container], { timeoutMs: 120_000 })).code, 0);
 			await ui.wb.waitForStatus('Airlock: NOT LOCKED', 120_000);
 			await eventually('the status bar to turn red', async () => /error-kind/.test((await ui.wb.statusBarItem().getAttribute('class')) ?? ''));
+			await ui.wb.page.locator('.part.sidebar', { hasText: 'newcomer-app is running but NOT LOCKED' }).first().waitFor({ timeout: 60_000 });
+			// The terminal's shell went with the restart: the terminal says so, the editor raises no exit-code error.
+			assert.equal(await ui.wb.page.locator('.notification-toast', { hasText: 'terminated with exit code' }).count(), 0);
 			await ui.wb.screenshot('status-not-locked');
 		} finally {
 			assert.equal((await run('docker', ['exec', '-u', 'root', container, 'mv', '/etc/airlock/policy.keep', '/etc/airlock/policy'])).code, 0);

@@ -101,9 +101,9 @@ describe('Airlock in code-server: plan review and approval', function () {
 		await ui.wb.dismissNotifications();
 		const approvedBefore = readApprovals(ui.server.configHome)[0].planHash;
 		fs.appendFileSync(path.join(ui.workspace, '.devcontainer', 'airlock.yaml'), '  - drift.example.com\n');
-		await ui.wb.notification(/the policy differs from what you approved \(1 change\)/).waitFor({ timeout: 60_000 });
 		await ui.wb.waitForStatus('Airlock: changes not approved');
-		await ui.wb.clickNotificationButton(/the policy differs from what you approved/, 'Review Changes');
+		const warning = await ui.wb.findNotification(/the policy differs from what you approved \(1 change\)/);
+		await warning.locator('.monaco-button', { hasText: 'Review Changes' }).first().click();
 		const view = await ui.wb.webview('li[data-host="drift.example.com"]');
 		assert.equal(await view.locator('li[data-host="drift.example.com"] .change').innerText(), 'new');
 		assert.equal(readApprovals(ui.server.configHome)[0].planHash, approvedBefore);
@@ -115,6 +115,43 @@ describe('Airlock in code-server: plan review and approval', function () {
 		await ui.wb.waitForOutput('No locked container is running for');
 		await ui.wb.page.locator('.pane-body', { hasText: 'No locked container is running for this folder' }).first().waitFor();
 		await ui.wb.screenshot('blocked-no-container');
+	});
+
+	it('Reject puts the edited policy file back as approved (only that line), without speaking of a container that is not there', async function () {
+		const policyFile = path.join(ui.workspace, '.devcontainer', 'airlock.yaml');
+		const edited = fs.readFileSync(policyFile, 'utf8');
+		await ui.wb.runCommand('Airlock: Review & Approve Changes');
+		const view = await ui.wb.webview('li[data-host="drift.example.com"]');
+		await ui.wb.dismissNotifications();
+		await view.locator('#reject').click();
+		const toast = ui.wb.notification(/rejected; nothing new is enforced/);
+		await toast.waitFor({ timeout: 60_000 });
+		assert.doesNotMatch(await toast.innerText(), /container/);
+		await ui.wb.clickNotificationButton(/rejected; nothing new is enforced/, 'Put Back Approved Policy');
+		await eventually('the file to be put back', () => !fs.readFileSync(policyFile, 'utf8').includes('drift.example.com'));
+		assert.equal(fs.readFileSync(policyFile, 'utf8'), edited.replace('  - drift.example.com\n', ''));
+		await ui.wb.waitForStatus('Airlock: approved · no container');
+		// The drift warning does not come back: there is no drift left.
+		assert.equal(await ui.wb.page.locator('.notification-toast', { hasText: 'the policy differs from what you approved' }).count(), 0);
+	});
+
+	it('Allow Host… on a policy file that does not parse says where, before asking anything, and edits nothing', async function () {
+		const policyFile = path.join(ui.workspace, '.devcontainer', 'airlock.yaml');
+		const good = fs.readFileSync(policyFile, 'utf8');
+		fs.writeFileSync(policyFile, good + 'bogus: true\n');
+		try {
+			await ui.wb.waitForStatus('Airlock: policy has errors');
+			await ui.wb.runCommand('Airlock: Allow Host…');
+			const toast = ui.wb.notification(/the policy file has errors; fix them before you add a host/);
+			await toast.waitFor({ timeout: 60_000 });
+			assert.match(await toast.innerText(), /airlock\.yaml:\d+:1/);
+			assert.equal(await ui.wb.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Airlock: Allow Host' }).count(), 0);
+			assert.equal(fs.readFileSync(policyFile, 'utf8'), good + 'bogus: true\n');
+		} finally {
+			fs.writeFileSync(policyFile, good);
+		}
+		await ui.wb.waitForStatus('Airlock: approved · no container');
+		await ui.wb.dismissNotifications();
 	});
 });
 

@@ -147,6 +147,21 @@ export class Workbench {
 		}
 	}
 
+	/**
+	 * The notification containing `text`, as a toast or, when the workbench put it straight into
+	 * the notification centre (it does so at times, e.g. while another toast is closing), there.
+	 */
+	async findNotification(text: string | RegExp): Promise<Locator> {
+		const toast = this.notification(text);
+		if (await toast.waitFor({ timeout: 15_000 }).then(() => true, () => false)) {
+			return toast;
+		}
+		await this.runCommand('Notifications: Show Notifications');
+		const listed = this.page.locator('.notifications-center .monaco-list-row', { hasText: text }).first();
+		await listed.waitFor({ timeout: UI_WAIT_MS });
+		return listed;
+	}
+
 	/** Clicks a button on the notification containing `text`. */
 	async clickNotificationButton(text: string | RegExp, button: string): Promise<void> {
 		const toast = this.notification(text);

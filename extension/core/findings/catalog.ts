@@ -21,6 +21,7 @@ export const FINDING_IDS = [
 	'published-port',
 	'host-code-writable',
 	'host-ipc',
+	'reachable-service',
 ] as const;
 
 export type FindingId = (typeof FINDING_IDS)[number];
@@ -60,6 +61,7 @@ const kinds: readonly FindingKind[] = [
 	{ id: 'published-port', rule: 'always-warning', title: "Port published on all of the host's interfaces", risk: "anything on the host's networks can connect to a server the agent runs" },
 	{ id: 'host-code-writable', rule: 'always-warning', title: 'Code that runs on the host is writable', risk: 'the agent can write git hooks, git configuration or editor tasks that run on the host when you commit or open the folder there' },
 	{ id: 'host-ipc', rule: 'always-warning', title: "The host's IPC namespace", risk: "the container shares shared memory and message queues with the host's processes" },
+	{ id: 'reachable-service', rule: 'always-warning', title: 'A service the agent reaches directly', risk: 'a service on the agent\'s internal network that has a network of its own is a relay the proxy never sees: what the agent sends it can go anywhere that service reaches' },
 ];
 
 export const FINDING_KINDS: Readonly<Record<FindingId, FindingKind>> = Object.fromEntries(kinds.map((k) => [k.id, k])) as Record<FindingId, FindingKind>;

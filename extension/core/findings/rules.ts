@@ -243,6 +243,23 @@ function hostCodeFinding(config: ReadConfiguration, ctx: RuleContext): RawFindin
 	};
 }
 
+/**
+ * Sidecar topology: each other service shares the agent's internal network, so the agent reaches
+ * it directly, not through the proxy. Compose also puts it on a routed network of its own (the
+ * project's default, or the ones it names) unless told otherwise: then it has a way out too.
+ */
+function reachableServiceFindings(config: ReadConfiguration, ctx: RuleContext): RawFinding[] {
+	return config.siblings
+		.filter((s) => !ctx.topology.lockedServices.includes(s.service))
+		.filter((s) => !s.settings.some((x) => x.kind === 'network' && (x.mode === 'none' || x.mode === 'service:airlock-gate')))
+		.map((s) => ({
+			id: 'reachable-service' as const,
+			at: s.settings[0]?.at ?? config.root,
+			setting: `service ${s.service}`,
+			detail: `Service ${s.service} shares the agent's internal network, so the agent reaches it directly; it is also on a network of its own (Compose's default, or the ones it names), which has a way out unless it is internal: then it is a relay the proxy never sees. Give it only internal networks (networks: { x: { internal: true } }), or keep it out of runServices if the agent does not need it.`,
+		}));
+}
+
 /** The channels VS Code's Dev Containers opens to the host in every container it opens. */
 function editorChannelFindings(config: ReadConfiguration): RawFinding[] {
 	const setting = 'VS Code Dev Containers (default)';
@@ -257,8 +274,14 @@ function editorChannelFindings(config: ReadConfiguration): RawFinding[] {
 export function findingsOf(config: ReadConfiguration, ctx: RuleContext): RawFinding[] {
 	const all = [
 		...findingsOfSettings(config.settings, ctx, ''),
-		...(ctx.topology.siblingsReachable ? config.siblings.flatMap((s) => findingsOfSettings(s.settings, ctx, `Service ${s.service} (which the agent can reach): `)) : []),
+		// The lock's own services (the sidecar's gate and proxy) are the lock, not a door beside it.
+		...(ctx.topology.siblingsReachable
+			? config.siblings.filter((s) => !ctx.topology.lockedServices.includes(s.service)).flatMap((s) => findingsOfSettings(s.settings, ctx, `Service ${s.service} (which the agent can reach): `))
+			: []),
 	];
+	if (ctx.topology.siblingsReachable) {
+		all.push(...reachableServiceFindings(config, ctx));
+	}
 	const hostCode = hostCodeFinding(config, ctx);
 	if (hostCode) {
 		all.push(hostCode);

@@ -9,6 +9,22 @@ import type { AirlockSession } from '../session';
 const SHELL = 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi';
 
 /**
+ * Runs `devcontainer exec` (argv after the script) and, when the shell inside ends abnormally
+ * (the container stopped or restarted), says so in the terminal and waits for a key, instead of
+ * leaving the editor to raise an error about a process exit code.
+ */
+const SHELL_WRAPPER = [
+	"const { spawn } = require('node:child_process');",
+	'const child = spawn(process.execPath, process.argv.slice(1), { stdio: "inherit" });',
+	"child.on('exit', (code, signal) => {",
+	'  if (code === 0) { process.exit(0); }',
+	'  process.stdout.write("\\r\\n[Airlock] The shell in the container ended (" + (signal || "exit " + code) + "): the container may have stopped or restarted. Press a key to close this terminal; \\"Airlock: Open Terminal in Locked Container\\" opens a new one.\\r\\n");',
+	'  if (process.stdin.isTTY) { process.stdin.setRawMode(true); }',
+	"  process.stdin.once('data', () => process.exit(0));",
+	'});',
+].join('\n');
+
+/**
  * A terminal inside the locked container, through `devcontainer exec` (the CLI that ships in
  * the extension): the remote user, the workspace folder and the environment devcontainer.json
  * sets, as the agent gets them. Called after "Start Locked Container" and from the palette.
@@ -35,7 +51,7 @@ export async function openContainerTerminal(session: AirlockSession, containerId
 		name: `Airlock: ${session.state.container?.id === id ? session.containerLabel : 'locked container'}`,
 		iconPath: new vscode.ThemeIcon('lock'),
 		shellPath: process.execPath,
-		shellArgs: [devcontainerCliPath(), 'exec', '--workspace-folder', workspace, '--container-id', id, 'sh', '-c', SHELL],
+		shellArgs: ['-e', SHELL_WRAPPER, devcontainerCliPath(), 'exec', '--workspace-folder', workspace, '--container-id', id, 'sh', '-c', SHELL],
 		env: nodeEnv({}),
 		cwd: workspace,
 	});
