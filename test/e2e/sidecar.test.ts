@@ -180,6 +180,25 @@ describe('sidecar topology: the lock beside the agent, and the agent may be root
 		assert.equal(now.exit, 0, show(now));
 	});
 
+	it('the agent asks through the proxy beside it: refusals say why, the CLI sees the request and its reason, approving applies it live', async () => {
+		await control();
+		// The refusal explains itself: the header reaches the agent through the proxy container too.
+		const refused = await inAgent(`curl -sS -v --max-time 8 https://${DENIED}/ 2>&1 | grep -i '^< x-airlock-reason'`);
+		assert.match(refused.stdout, /^< X-Airlock-Reason: not-allowlisted\r?$/m, refused.stdout + refused.stderr);
+		// airlock-request, mounted from the Feature copy, sends the request through the proxy; the proxy's log carries it.
+		const ask = await inAgent(`airlock-request ${DENIED} --why 'fetch the fixtures'`, 'dev');
+		assert.equal(ask.code, 0, ask.stdout + ask.stderr);
+		const list = await airlock(['requests', '--json']);
+		assert.equal(list.code, 0, list.stderr);
+		const request = (JSON.parse(list.stdout) as { requests: { id: string; target: string; why: string }[] }).requests.find((r) => r.target === DENIED);
+		assert.equal(request?.why, 'fetch the fixtures', list.stdout);
+		const approve = await airlock(['requests', 'approve', request.id, '--yes']);
+		assert.equal(approve.code, 0, approve.stdout + approve.stderr);
+		assert.match(approve.stdout, /is reachable now, no rebuild needed/);
+		const now = await curl(`https://${DENIED}/index.html`);
+		assert.deepEqual([now.exit, now.body], [0, pageBody('web')], show(now));
+	});
+
 	it('down removes the agent, the proxy, the gate, the networks and the volumes', async () => {
 		const project = (await dockerOk(['inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', agent])).stdout.trim();
 		const down = await airlock(['down']);

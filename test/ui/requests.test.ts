@@ -144,4 +144,20 @@ describe('Airlock in code-server: access requests from the agent and exfiltratio
 		assert.equal(await ui.wb.treeItem('Blocked Hosts', SUSPECT).count(), 0, 'not among the routine blocks');
 		await ui.wb.screenshot('suspect-group');
 	});
+
+	it('"Propose Policy from Observed Traffic" proposes what the proxy refused, never the suspect, and Reject puts the file back', async function () {
+		await ui.wb.dismissNotifications();
+		const policyFile = path.join(ui.workspace, '.devcontainer', 'airlock.yaml');
+		const before = fs.readFileSync(policyFile, 'utf8');
+		await ui.wb.runCommand('Airlock: Propose Policy from Observed Traffic…');
+		const view = await ui.wb.webview(`li[data-host="${REJECTED}"]`);
+		assert.equal(await view.locator(`li[data-host="${REJECTED}"] .change`).innerText(), 'new');
+		assert.equal(await view.locator(`li[data-host="${SUSPECT}"]`).count(), 0, 'a suspect name is never proposed');
+		const proposed = fs.readFileSync(policyFile, 'utf8');
+		assert.ok(proposed.startsWith(before), 'the file keeps every byte it had; the proposal is added at the end');
+		assert.match(proposed.slice(before.length), /host: tracker\.airlock-ui\.example, reason: "airlock propose: seen/);
+		await ui.wb.screenshot('propose-review');
+		await view.locator('#reject').click();
+		await eventually('the proposal to be taken back out', () => fs.readFileSync(policyFile, 'utf8') === before);
+	});
 });

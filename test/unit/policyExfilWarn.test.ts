@@ -7,6 +7,10 @@ import { canonicalText, featureExfilWarnOption, parseCanonicalText, policyHash }
 import { buildPlan, diffPlans } from '../../extension/core/plan';
 import { parsePolicyText } from '../../extension/core/policyFile';
 import { featureOptions } from '../../extension/core/devcontainer/desired';
+import { checkDevcontainer, planDevcontainer, writeDevcontainer } from '../../extension/core/devcontainer';
+import { prepareCase } from './devcontainer/fixtureCases';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { InvalidInputError } from '../../extension/core/errors';
 import { formatAllowedLine, formatBlockedLine, isExfilSignal, parseProxyLogLine } from '../../extension/core/proxyLog';
 
@@ -62,6 +66,23 @@ describe('exfil: warn, from airlock.yaml to the container', () => {
 		assert.equal(featureExfilWarnOption(plan.policy), '*.cdn.example.com');
 		assert.equal(featureOptions(plan.policy, 3128, false).exfilWarn, '*.cdn.example.com');
 		assert.equal('exfilWarn' in featureOptions({ mode: 'enforce', rules: [{ host: 'a.example.com' }] }, 3128, false), false);
+	});
+
+	it('devcontainer.json carries it, and check names a changed or stale exfilWarn option', () => {
+		const { workspace, options } = prepareCase('no-config');
+		try {
+			const policy = { ...options.policy, rules: [...options.policy.rules, { host: '*.cdn.example.com' }], exfilWarn: ['*.cdn.example.com'] };
+			const plan = planDevcontainer({ ...options, policy });
+			writeDevcontainer(plan, { ...options, policy });
+			assert.match(fs.readFileSync(plan.file, 'utf8'), /"exfilWarn": "\*\.cdn\.example\.com"/);
+			assert.equal(checkDevcontainer(workspace, policy).ok, true);
+			const without = { ...policy, exfilWarn: undefined };
+			const stale = checkDevcontainer(workspace, without);
+			assert.equal(stale.ok, false);
+			assert.match(stale.problems.join('\n'), /exfilWarn is "\*\.cdn\.example\.com", the approved plan says undefined|options Airlock does not set: exfilWarn/);
+		} finally {
+			fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
+		}
 	});
 
 	it('the container validates exfil-warn lines (bash, lib/common.sh with the generated grammar)', function () {

@@ -270,7 +270,7 @@ function checkFeatureOptions(editor: ConfigEditor, key: string, expected: Return
 			at(node, `${where}.allow has the approved hosts but not in canonical form (sorted, no duplicates)`);
 		}
 	}
-	for (const name of ['mode', 'proxyPort', 'allowSudo'] as const) {
+	for (const name of ['mode', 'proxyPort', 'allowSudo', 'exfilWarn'] as const) {
 		if (!isDeepStrictEqual(options[name], expected[name])) {
 			at(editor.node(['features', key, name]) ?? entry, `${where}.${name} is ${options[name] === undefined ? 'missing' : JSON.stringify(options[name])}, the approved plan says ${JSON.stringify(expected[name])}`);
 		}
