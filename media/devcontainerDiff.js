@@ -28,7 +28,7 @@ export function devcontainerSection(h, icon, review, send) {
 	);
 }
 
-const ACTION_TEXT = { create: 'new file', update: 'changed', copy: 'copied folder' };
+const ACTION_TEXT = { create: 'new file', update: 'changed', copy: 'copied folder', delete: 'removed' };
 
 function fileView(h, file) {
 	const body = [h('p', { class: 'file-why' }, file.why)];

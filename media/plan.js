@@ -133,6 +133,9 @@ import { devcontainerSection } from './devcontainerDiff.js';
 
 	// ---- Container findings (core/views/findingsView.ts): settings that go around the proxy ----
 
+	/** Inside the container the review is read-only: no offers that write files. */
+	let readOnlyView = false;
+
 	function openFinding(f) {
 		return (event) => {
 			event.preventDefault();
@@ -145,6 +148,9 @@ import { devcontainerSection } from './devcontainerDiff.js';
 		const details = [h('div', { class: 'detail finding-detail' }, f.detail)];
 		if (f.acceptedBecause) {
 			details.push(h('div', { class: 'detail reason' }, icon('pass'), ' accepted on purpose: ', f.acceptedBecause));
+		}
+		if (f.offer && !readOnlyView) {
+			details.push(h('div', { class: 'detail offer' }, h('vscode-button', { secondary: true, class: 'offer-button', 'data-action': f.offer.action, onclick: () => send({ type: f.offer.action }) }, f.offer.label), ' ', h('span', { class: 'offer-cost' }, f.offer.cost)));
 		}
 		return h(
 			'li',
@@ -177,19 +183,19 @@ import { devcontainerSection } from './devcontainerDiff.js';
 		const blocked = findings.openBlockers > 0 || findings.problems.length > 0;
 		// A native disclosure like the host groups; the headline is read with the group (the live
 		// region announces changes), not as an alert on every redraw.
-		const collapsible = h(
+		const group = h(
 			'details',
 			{ class: 'group', open: blocked || added.length > 0, 'data-source': 'findings' },
 			h('summary', {}, h('span', { class: 'group-title' }, `Container settings (${parts.join(', ')})`), ' ', h('span', { class: 'group-description' }, 'What the container itself lets the agent reach, around the proxy.')),
 		);
-		collapsible.append(
+		group.append(
 			h('p', { class: `findings-headline${blocked ? ' blocked' : ''}`, id: 'findings-headline' }, blocked ? icon('error', 'Blocking') : null, blocked ? ' ' : null, findings.headline),
 			findings.problems.length ? h('ul', { class: 'rows', role: 'list' }, findings.problems.map((p) => h('li', { class: 'row finding finding-blocker' }, h('a', { href: '#', class: 'location', onclick: openFinding(p) }, p.message)))) : '',
 			h('ul', { class: 'rows', role: 'list' }, findings.rows.map((f) => findingRow(f, added.includes(f.id)))),
 			...findings.unusedAcceptances.map((n) => h('p', { class: 'detail' }, icon('info'), ' ', n)),
 			...((changes && changes.removed) || []).map((id) => h('p', { class: 'detail change-removed' }, `no longer accepted: ${id}`)),
 		);
-		return h('section', { class: `findings findings-${findings.placement}`, id: 'findings', 'aria-label': 'Container settings' }, collapsible);
+		return h('section', { class: `findings findings-${findings.placement}`, id: 'findings', 'aria-label': 'Container settings' }, group);
 	}
 
 	function render(message) {
@@ -220,11 +226,14 @@ import { devcontainerSection } from './devcontainerDiff.js';
 			const open = h('vscode-button', { id: 'open-policy', secondary: true, onclick: () => send({ type: 'openPolicy' }) }, 'Open Policy File');
 			actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Decision' }, approve, reject, open, busy ? h('vscode-progress-ring', { 'aria-label': 'Approving and applying' }) : null);
 		}
+		readOnlyView = readOnly;
 		const facts = h(
 			'dl',
 			{ class: 'facts' },
 			h('dt', {}, 'Mode'),
 			h('dd', { id: 'mode' }, view.modeChange ? `${view.modeChange.from} → ${view.modeChange.to}` : view.mode),
+			h('dt', {}, 'Topology'),
+			h('dd', { id: 'topology' }, view.topologyChange ? `${view.topologyChange.from} → ${view.topologyChange.to}` : view.topology === 'sidecar' ? 'sidecar (the proxy in a container of its own; the agent may be root)' : 'single (the lock in the agent\'s container)'),
 			h('dt', {}, 'Hosts'),
 			h('dd', {}, `${view.counts.hosts} (${view.counts.risky} with risk notes)`),
 			h('dt', {}, 'Plan hash'),

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests and the demo need on a fresh Debian machine (as root):
-# Debian's Docker engine, debootstrap, iptables, shellcheck, Chromium, an OCI registry (for the
-# Feature publish test); Node >= 22.12; the base images. Idempotent: installs only what is
-# missing and starts dockerd only if none answers.
+# Debian's Docker engine and Compose, debootstrap, iptables, shellcheck, Chromium, an OCI
+# registry (for the Feature publish test); Node >= 22.12; the base images. Idempotent: installs
+# only what is missing and starts dockerd only if none answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pair in dockerd:docker.io debootstrap:debootstrap iptables:iptables shellcheck:shellcheck chromium:chromium busybox:busybox docker-registry:docker-registry; do
+for pair in dockerd:docker.io docker-compose:docker-compose debootstrap:debootstrap iptables:iptables shellcheck:shellcheck chromium:chromium busybox:busybox docker-registry:docker-registry; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -85,7 +85,6 @@ export function refuseUnacceptedBlockers(workspace: string, approvedTerms: reado
 	return examination;
 }
 
-export { examineWorkspaceSafely };
 
 /** The current airlock.yaml's terms, or none when it does not parse (the refusal then names only the approval). */
 function proposedTermsOf(workspace: string, env: NodeJS.ProcessEnv): readonly string[] {
@@ -119,7 +118,7 @@ export function acceptedFindingLines(workspace: string, approvedTerms: readonly 
 	if (accepted.length === 0) {
 		return { lines: [], ids: [] };
 	}
-	const outcome = examineWorkspaceSafely(workspace, { accepted: approvedTerms, editorChannels: false });
+	const outcome = examineWorkspaceSafely(workspace, { accepted: approvedTerms });
 	const lines = accepted.map((id) => {
 		const here = outcome.examination?.findings.filter((f) => f.id === id) ?? [];
 		const where = here.length > 0 ? here.map(findingLocation).join(', ') : 'not in the configuration now';
@@ -127,3 +126,6 @@ export function acceptedFindingLines(workspace: string, approvedTerms: readonly 
 	});
 	return { lines, ids: accepted };
 }
+
+/** Re-exported so the commands take everything about findings from one place. */
+export { examineWorkspaceSafely };

@@ -43,6 +43,9 @@ export function formatDiff(diff: PlanDiff, approval: ApprovalRecord | undefined)
 	if (diff.modeChanged) {
 		lines.push(`  ~ mode: ${diff.modeChanged.from} -> ${diff.modeChanged.to}`);
 	}
+	if (diff.topologyChanged) {
+		lines.push(`  ~ topology: ${diff.topologyChanged.from} -> ${diff.topologyChanged.to}${diff.topologyChanged.to === 'sidecar' ? ' (the proxy moves to a container of its own; the agent may be root)' : ' (the lock moves into the agent\'s container; the agent may not be root)'}`);
+	}
 	for (const e of diff.added) {
 		lines.push(`  + ${hostLabel(e)}  [${entryPorts(e)}]  from ${e.sources.join(', ')}${e.risks.length ? `  (${e.risks.length} risk note${e.risks.length > 1 ? 's' : ''})` : ''}`);
 		for (const r of e.risks) {

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PROJECT_POLICY_PATH, readPolicyFile, type PolicyFile } from './policyFile';
+import { PROJECT_POLICY_PATH, readPolicyFile, type PolicyFile, type Topology } from './policyFile';
 import { loadPreset, listPresets, UnknownPresetError, presetsDirectory } from './presets';
 import { riskNotesFor, type RiskNote } from './risks';
 import { planHashOf, policyHash, type EnforcedPolicy, type EnforcedRule, type Mode } from './enforcedPolicy';
@@ -37,6 +37,8 @@ export interface Plan {
 	readonly policyHash: string;
 	/** Approved with the hosts, never sent to the proxy (see `planHashOf`); sorted. */
 	readonly terms: readonly string[];
+	/** Where the lock lives (`topology` in airlock.yaml; the term `topology sidecar`). */
+	readonly topology: Topology;
 	readonly entries: readonly PlanEntry[];
 	readonly policy: EnforcedPolicy;
 	/** Things a reviewer should know that are not errors (overlaps folded, baseline off). */
@@ -191,8 +193,33 @@ export function buildPlan(layers: PlanLayers): Plan {
 	const exactFolded = [...byHost.values()].flatMap((acc) => acc.exactFolded);
 	const policy: EnforcedPolicy = { mode, rules: [...entriesToRules(entries), ...exactFolded], ...(exfilWarn.length > 0 ? { exfilWarn } : {}) };
 	const acceptances = acceptancesOf(layers);
-	const terms = [...new Set(acceptances.map((a) => acceptTerm(a.finding)))].sort();
-	return { mode, hash: planHashOf(policy, terms), policyHash: policyHash(policy), terms, entries, policy, notes, ...(acceptances.length > 0 ? { acceptances } : {}) };
+	const topology = topologyOf(layers);
+	const terms = [...new Set([...acceptances.map((a) => acceptTerm(a.finding)), ...(topology === 'sidecar' ? [SIDECAR_TERM] : [])])].sort();
+	return { mode, hash: planHashOf(policy, terms), policyHash: policyHash(policy), terms, topology, entries, policy, notes, ...(acceptances.length > 0 ? { acceptances } : {}) };
+}
+
+/** The plan term that says the lock lives beside the agent's container (absent: single). */
+export const SIDECAR_TERM = 'topology sidecar';
+
+/** Where the lock lives, from a plan's terms (an approval's, or the committed lock's). */
+export function topologyOfTerms(terms: readonly string[]): Topology {
+	return terms.includes(SIDECAR_TERM) ? 'sidecar' : 'single';
+}
+
+/**
+ * The topology comes from the project file: it changes what the repository's container is, and
+ * it is reviewed and approved with it. A user file cannot choose it for every repository.
+ */
+function topologyOf(layers: PlanLayers): Topology {
+	const user = layers.user;
+	if (user?.topology !== undefined) {
+		throw new InvalidInputError([{
+			file: user.file, line: user.topologyAt?.line ?? 1, column: user.topologyAt?.column ?? 1, entry: 'topology',
+			message: 'topology in the user policy would choose it for every repository',
+			hint: "set topology in the repository's .devcontainer/airlock.yaml, where it is reviewed with that repository's configuration",
+		}]);
+	}
+	return layers.project?.topology ?? 'single';
 }
 
 /**
@@ -296,13 +323,15 @@ export interface PlanDiff {
 	readonly removed: readonly PlanEntry[];
 	readonly changed: readonly PlanChange[];
 	readonly modeChanged?: { readonly from: Mode; readonly to: Mode };
+	/** Where the lock lives changed (the `topology sidecar` term came or went). */
+	readonly topologyChanged?: { readonly from: Topology; readonly to: Topology };
 	/** Container findings newly accepted / no longer accepted (absent when none changed). */
 	readonly acceptancesAdded?: readonly FindingId[];
 	readonly acceptancesRemoved?: readonly FindingId[];
 }
 
 export function isEmptyDiff(diff: PlanDiff): boolean {
-	return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 && !diff.modeChanged && !diff.acceptancesAdded?.length && !diff.acceptancesRemoved?.length;
+	return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0 && !diff.modeChanged && !diff.topologyChanged && !diff.acceptancesAdded?.length && !diff.acceptancesRemoved?.length;
 }
 
 /** Plan terms travel with the hosts; an approval recorded before terms existed had none. */
@@ -356,8 +385,11 @@ export function diffPlans(approved: DiffSide | undefined, current: DiffSide): Pl
 	const acceptedNow = acceptedIdsOf(current.terms ?? []);
 	const acceptancesAdded = acceptedNow.filter((id) => !acceptedBefore.includes(id));
 	const acceptancesRemoved = acceptedBefore.filter((id) => !acceptedNow.includes(id));
+	const topologyBefore = topologyOfTerms(approved?.terms ?? []);
+	const topologyNow = topologyOfTerms(current.terms ?? []);
+	const topologyChanged = approved && topologyBefore !== topologyNow ? { from: topologyBefore, to: topologyNow } : undefined;
 	return {
-		added, removed, changed, ...(modeChanged ? { modeChanged } : {}),
+		added, removed, changed, ...(modeChanged ? { modeChanged } : {}), ...(topologyChanged ? { topologyChanged } : {}),
 		...(acceptancesAdded.length > 0 ? { acceptancesAdded } : {}),
 		...(acceptancesRemoved.length > 0 ? { acceptancesRemoved } : {}),
 	};

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isSeq, parseDocument, YAMLSeq, type Document } from 'yaml';
 import { writeFileAtomic, readFileIfExists } from './atomicFile';
-import { parsePolicyText, type PolicyFile } from './policyFile';
+import { parsePolicyText, type PolicyFile, type Topology } from './policyFile';
 import { appendToTopLevelList, setTopLevelScalar } from './yamlSplice';
 import { projectPolicyFile } from './plan';
 import { checkHost, checkPort } from './hostname';
@@ -37,13 +37,15 @@ const MODE_COMMENT = '# enforce: block what is not allowed · audit: let it thro
 const OLD_MODE_COMMENT = /^# or (audit|enforce)\b/;
 
 /** The text of a new policy file. */
-export function newPolicyText(options: { mode?: Mode; presets?: readonly string[]; allow?: readonly string[] } = {}): string {
+export function newPolicyText(options: { mode?: Mode; presets?: readonly string[]; allow?: readonly string[]; topology?: { readonly value: Topology; readonly why: string } } = {}): string {
 	const presets = options.presets ?? [];
 	const allow = options.allow ?? [];
 	const lines = [
 		NEW_FILE_HEADER.trimEnd(),
 		'version: 1',
 		`mode: ${options.mode ?? 'enforce'}          ${MODE_COMMENT}`,
+		// Where the lock lives, with why it was proposed (docs/sidecar.md compares the two).
+		...(options.topology ? [`# ${options.topology.why}`, `topology: ${options.topology.value}`] : []),
 		`presets: [${presets.join(', ')}]`,
 		allow.length === 0 ? 'allow: []' : 'allow:',
 		...allow.map((h) => `  - ${h.startsWith('*') ? JSON.stringify(h) : h}`),

@@ -48,10 +48,15 @@ export interface PolicyFile {
 	readonly allow: readonly PolicyEntry[];
 	/** Container findings accepted on purpose (absent when the file has none). */
 	readonly accept?: readonly AcceptEntry[];
+	/** Where the lock lives: `single` (the Feature in the agent's container) or `sidecar` (docs/sidecar.md). */
+	readonly topology?: Topology;
+	readonly topologyAt?: { readonly line: number; readonly column: number };
 }
 
+export type Topology = 'single' | 'sidecar';
+
 export const PROJECT_POLICY_PATH = path.join('.devcontainer', 'airlock.yaml');
-const TOP_LEVEL_KEYS = ['version', 'mode', 'baseline', 'presets', 'allow', 'accept'] as const;
+const TOP_LEVEL_KEYS = ['version', 'mode', 'baseline', 'topology', 'presets', 'allow', 'accept'] as const;
 const ENTRY_KEYS = ['host', 'ports', 'reason', 'exfil'] as const;
 
 /**
@@ -105,6 +110,8 @@ export function parsePolicyText(text: string, file: string): PolicyFile {
 	const presets: PresetReference[] = [];
 	const allow: PolicyEntry[] = [];
 	const accept: AcceptEntry[] = [];
+	let topology: Topology | undefined;
+	let topologyAt: { line: number; column: number } | undefined;
 	let sawVersion = false;
 
 	for (const pair of root.items) {
@@ -172,6 +179,15 @@ export function parsePolicyText(text: string, file: string): PolicyFile {
 			case 'accept':
 				accept.push(...readAcceptList(value, problemAt, at));
 				break;
+			case 'topology':
+				if (isScalar(value) && (value.value === 'single' || value.value === 'sidecar')) {
+					topology = value.value;
+					const { line, col } = at(nodeStart(value));
+					topologyAt = { line, column: col };
+				} else {
+					problemAt(nodeStart(value ?? keyNode), 'topology must be "single" or "sidecar"', 'single: the lock in the agent\'s container (the agent is never root); sidecar: the proxy in a container of its own, the agent on an internal network (it may be root). See docs/sidecar.md');
+				}
+				break;
 		}
 	}
 	if (!sawVersion) {
@@ -180,7 +196,7 @@ export function parsePolicyText(text: string, file: string): PolicyFile {
 	if (problems.length > 0) {
 		throw new InvalidInputError(problems);
 	}
-	return { file, ...(mode ? { mode } : {}), ...(baseline !== undefined ? { baseline } : {}), presets, allow, ...(accept.length > 0 ? { accept } : {}) };
+	return { file, ...(mode ? { mode } : {}), ...(baseline !== undefined ? { baseline } : {}), presets, allow, ...(accept.length > 0 ? { accept } : {}), ...(topology ? { topology, ...(topologyAt ? { topologyAt } : {}) } : {}) };
 }
 
 const ACCEPT_EXAMPLE = 'e.g. `accept: [{ finding: engine-socket, reason: "builds images with the host\'s Docker" }]`';

@@ -156,8 +156,12 @@ export function ago(ms: number): string {
 }
 
 function days(ms: number): string {
-	const d = ms / DAY_MS;
-	return d >= 1 ? `${Math.round(d)} day${Math.round(d) === 1 ? '' : 's'}` : `${Math.max(1, Math.round(ms / 3_600_000))} hour${Math.round(ms / 3_600_000) === 1 ? '' : 's'}`;
+	const d = Math.round(ms / DAY_MS);
+	if (ms >= DAY_MS) {
+		return `${d} day${d === 1 ? '' : 's'}`;
+	}
+	const h = Math.max(1, Math.round(ms / 3_600_000));
+	return `${h} hour${h === 1 ? '' : 's'}`;
 }
 
 /**

@@ -10,9 +10,15 @@ export const PROXY_LOG_PATH = '/var/log/airlock/access.log';
 
 const CONTROL_TIMEOUT_MS = 60_000;
 
-/** Runs airlock-ctl as root; exit 126/127 means it is missing or not executable. */
-async function runCtl(docker: Docker, id: string, args: readonly string[], stdin?: string): Promise<ExecResult> {
-	const result = await execInContainer(docker, id, [AIRLOCK_CTL, ...args], { user: 'root', timeoutMs: CONTROL_TIMEOUT_MS, ...(stdin === undefined ? {} : { stdin }) });
+/**
+ * Who runs airlock-ctl: root in the agent's own container (single topology); the proxy user in
+ * the sidecar's proxy container, where nothing runs as root and Squid belongs to that user.
+ */
+export type ControlUser = 'root' | 'proxy';
+
+/** Runs airlock-ctl; exit 126/127 means it is missing or not executable. */
+async function runCtl(docker: Docker, id: string, args: readonly string[], stdin?: string, user: ControlUser = 'root'): Promise<ExecResult> {
+	const result = await execInContainer(docker, id, [AIRLOCK_CTL, ...args], { user, timeoutMs: CONTROL_TIMEOUT_MS, ...(stdin === undefined ? {} : { stdin }) });
 	if (result.exitCode === 126 || result.exitCode === 127) {
 		throw new AirlockNotInstalledError(id, `${AIRLOCK_CTL}: ${(result.stderr || result.stdout).trim() || `exit ${result.exitCode}`}`);
 	}
@@ -23,8 +29,8 @@ async function runCtl(docker: Docker, id: string, args: readonly string[], stdin
  * Sends canonical policy text to `airlock-ctl apply`. Resolves to the hash the container now
  * enforces; throws ApplyRejectedError (the old policy stays) when the container refuses it.
  */
-export async function applyPolicy(docker: Docker, id: string, canonicalText: string): Promise<{ policyHash: string }> {
-	const result = await runCtl(docker, id, ['apply'], canonicalText);
+export async function applyPolicy(docker: Docker, id: string, canonicalText: string, user: ControlUser = 'root'): Promise<{ policyHash: string }> {
+	const result = await runCtl(docker, id, ['apply'], canonicalText, user);
 	if (result.exitCode !== 0) {
 		throw new ApplyRejectedError(id, result.stderr.trim() || result.stdout.trim(), result.exitCode);
 	}
@@ -36,8 +42,8 @@ export async function applyPolicy(docker: Docker, id: string, canonicalText: str
 }
 
 /** `airlock-ctl status --json`, parsed and checked. */
-export async function readStatus(docker: Docker, id: string): Promise<AirlockStatus> {
-	const result = await runCtl(docker, id, ['status', '--json']);
+export async function readStatus(docker: Docker, id: string, user: ControlUser = 'root'): Promise<AirlockStatus> {
+	const result = await runCtl(docker, id, ['status', '--json'], undefined, user);
 	const parsed = parseAirlockStatus(result.stdout);
 	if ('problem' in parsed) {
 		const why = result.exitCode === 0 ? parsed.problem : `exit ${result.exitCode}: ${result.stderr.trim() || parsed.problem}`;
@@ -53,10 +59,10 @@ export async function runVerify(docker: Docker, id: string, args: readonly strin
 }
 
 /** The canonical policy text the container enforces now. */
-export async function readLivePolicy(docker: Docker, id: string): Promise<string> {
-	const result = await execInContainer(docker, id, ['cat', LIVE_POLICY_PATH], { user: 'root', timeoutMs: CONTROL_TIMEOUT_MS });
+export async function readLivePolicy(docker: Docker, id: string, file: string = LIVE_POLICY_PATH, user: ControlUser = 'root'): Promise<string> {
+	const result = await execInContainer(docker, id, ['cat', file], { user, timeoutMs: CONTROL_TIMEOUT_MS });
 	if (result.exitCode !== 0) {
-		throw new AirlockNotInstalledError(id, `cannot read ${LIVE_POLICY_PATH}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+		throw new AirlockNotInstalledError(id, `cannot read ${file}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
 	}
 	return result.stdout;
 }

@@ -7,6 +7,7 @@ export const LOCAL_FOLDER_LABEL = 'devcontainer.local_folder';
 export const CONFIG_FILE_LABEL = 'devcontainer.config_file';
 export const METADATA_LABEL = 'devcontainer.metadata';
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
 
 /**
  * The user the editor and the agent run as: the last `remoteUser` in the image metadata, else

@@ -5,7 +5,8 @@ import { parseProxyLogLine, type ProxyLogEntry } from '../core/proxyLog';
 import { PROXY_LOG_PATH } from './control';
 import { describeCause, shortId } from './errors';
 import { startExecStream, type ExecStream } from './exec';
-import { findWorkspaceContainer, realPathOrUndefined, type WorkspaceContainer } from './findContainer';
+import { realPathOrUndefined, type WorkspaceContainer } from './findContainer';
+import { findWorkspaceLock, type LockLocation } from './lock';
 import { LOCAL_FOLDER_LABEL, localFolderCandidates } from './labels';
 
 /** What the follower is doing, for the UI to say plainly. */
@@ -13,8 +14,10 @@ export type FollowerState = 'starting' | 'following' | 'waiting-for-container' |
 
 export interface FollowerStateChange {
 	readonly state: FollowerState;
-	/** The container being followed (state `following`). */
+	/** The agent's container whose proxy log is followed (state `following`). */
 	readonly container?: Pick<WorkspaceContainer, 'id' | 'name'>;
+	/** The container the log is read from: the agent's own, or the sidecar's proxy. */
+	readonly logContainer?: Pick<WorkspaceContainer, 'id' | 'name'>;
 	/** Why, in words (e.g. the engine's connection error). */
 	readonly detail?: string;
 }
@@ -240,13 +243,15 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 				return 'again';
 			}
 
-			let container: WorkspaceContainer | undefined;
+			let lock: LockLocation | undefined;
 			try {
-				container = await findWorkspaceContainer(this.docker, this.workspace);
+				lock = await findWorkspaceLock(this.docker, this.workspace);
 			} catch {
 				return 'retry-later';
 			}
-			if (!container) {
+			// The log lives with the proxy: the agent's own container, or the sidecar's proxy.
+			const container = lock?.control;
+			if (!lock || !container) {
 				this.setState({ state: 'waiting-for-container', detail: `no running container for ${this.workspace}` });
 				await wakeup.promise;
 				return 'again';
@@ -265,7 +270,7 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 			tail.stderr.on('data', (chunk: Buffer) => {
 				complaint = (complaint + chunk.toString('utf8')).slice(-500);
 			});
-			this.setState({ state: 'following', container: { id: container.id, name: container.name } }, true);
+			this.setState({ state: 'following', container: { id: lock.agent.id, name: lock.agent.name }, logContainer: { id: container.id, name: container.name } }, true);
 			void tail.exited.then(() => wakeup.wake('tail-ended'));
 			const reason = await wakeup.promise;
 			if (reason !== 'tail-ended' || this.stopped) {
@@ -322,7 +327,7 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 		events.once('error', () => wakeup.wake('engine-gone'));
 	}
 
-	private async startTail(container: WorkspaceContainer): Promise<ExecStream> {
+	private async startTail(container: Pick<WorkspaceContainer, 'id' | 'name'>): Promise<ExecStream> {
 		const sameContainer = this.position?.containerId === container.id;
 		const start = !sameContainer && this.firstContainer && this.from === 'end' ? 'end' : 'resume';
 		const prevInode = sameContainer ? this.position!.inode : 'none';

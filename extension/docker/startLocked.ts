@@ -5,11 +5,10 @@ import type { ApprovedPolicy } from '../core/approvals';
 import { planDevcontainer, writeDevcontainer, type GenerateOptions } from '../core/devcontainer';
 import { buildShapeHash, readUpRecord, writeUpRecord } from '../core/devcontainer/buildShape';
 import { InvalidInputError } from '../core/errors';
-import { readStatus } from './control';
 import { devcontainerCliPath, runDevcontainerUp, type DevcontainerUpRun } from './devcontainerCli';
 import { AirlockNotInstalledError, DockerLayerError, EngineRequestError, describeCause, shortId } from './errors';
 import { listWorkspaceContainers } from './findContainer';
-import { enforceApproved, lockInContainer } from './lock';
+import { enforceApproved, lockInContainer, lockOf, readLockStatus, type LockLocation } from './lock';
 import { isLocked, type AirlockStatus } from './status';
 
 /**
@@ -49,6 +48,8 @@ export interface StartLockedOptions {
 
 export interface StartLockedResult {
 	readonly containerId: string;
+	/** Sidecar: the proxy's container. */
+	readonly proxyContainerId?: string;
 	readonly remoteUser: string | null;
 	readonly remoteWorkspaceFolder: string | null;
 	/** The last status the container reported (undefined when it never answered). */
@@ -105,14 +106,14 @@ async function createdAt(docker: Docker, id: string): Promise<Date> {
 	}
 }
 
-/** Polls `airlock-ctl status` until locked/weakened or the deadline; returns the last status seen. */
-export async function waitForLock(docker: Docker, id: string, timeoutMs: number, signal?: AbortSignal): Promise<{ status?: AirlockStatus; lastProblem?: string }> {
+/** Polls the lock's status until locked/weakened or the deadline; returns the last status seen. */
+export async function waitForLock(lock: LockLocation, timeoutMs: number, signal?: AbortSignal): Promise<{ status?: AirlockStatus; lastProblem?: string }> {
 	const deadline = Date.now() + timeoutMs;
 	let status: AirlockStatus | undefined;
 	let lastProblem: string | undefined;
 	for (;;) {
 		try {
-			status = await readStatus(docker, id);
+			status = await readLockStatus(lock);
 			lastProblem = undefined;
 			if (isLocked(status)) {
 				return { status };
@@ -214,8 +215,11 @@ export async function startLockedContainer(options: StartLockedOptions): Promise
 	options.say?.(`Container ${shortId(containerId)} is up (remote user ${remoteUser ?? 'unknown'}). Waiting for the lock...`, 'lock');
 
 	let waited: Awaited<ReturnType<typeof waitForLock>>;
+	let lock: LockLocation;
 	try {
-		waited = await waitForLock(docker, containerId, options.lockTimeoutMs, options.signal);
+		const agent = (await listWorkspaceContainers(docker, options.generate.workspace, { includeStopped: false })).find((c) => c.id === containerId);
+		lock = agent ? await lockOf(docker, agent) : lockInContainer(docker, { id: containerId, name: shortId(containerId) });
+		waited = await waitForLock(lock, options.lockTimeoutMs, options.signal);
 	} catch (err) {
 		throw new StartLockedError('lock', describeCause(err), err instanceof DockerLayerError ? err.nextStep : `look at \`docker logs ${shortId(containerId)}\``, undefined, err);
 	}
@@ -225,8 +229,8 @@ export async function startLockedContainer(options: StartLockedOptions): Promise
 		// A reused container may enforce an older plan, or one applied by hand: enforce the approved one.
 		replacedPolicy = waited.status.policyHash;
 		try {
-			await enforceApproved(lockInContainer(docker, { id: containerId, name: shortId(containerId) }), approved);
-			waited = { status: await readStatus(docker, containerId) };
+			await enforceApproved(lock, approved);
+			waited = { status: await readLockStatus(lock) };
 		} catch (err) {
 			throw new StartLockedError(
 				'lock',
@@ -249,6 +253,7 @@ export async function startLockedContainer(options: StartLockedOptions): Promise
 			: (waited.lastProblem ?? 'no status');
 	return {
 		containerId,
+		...(lock.topology === 'sidecar' ? { proxyContainerId: lock.control.id } : {}),
 		remoteUser,
 		remoteWorkspaceFolder,
 		...(waited.status ? { status: waited.status } : {}),

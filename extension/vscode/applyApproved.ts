@@ -5,7 +5,7 @@ import { resolvePlan } from '../core/plan';
 import { COMMAND } from '../core/views/commandIds';
 import { devContainerLabel } from '../docker/displayName';
 import { ApplyRejectedError, EngineUnreachableError } from '../docker/errors';
-import { enforceApproved, lockInContainer } from '../docker/lock';
+import { enforceApproved } from '../docker/lock';
 import { devContainersAvailable } from './devContainers';
 import { regenerateDevcontainer } from './devcontainerSync';
 import { describeError, openAt, showErrorWithSteps, showInfoWithSteps, type NextStep } from './nextStep';
@@ -39,19 +39,20 @@ export async function applyToContainer(session: AirlockSession, progress: vscode
 		return { outcome: 'failed', error: new Error('nothing is approved for this folder yet') };
 	}
 	progress.report({ message: 'Looking for the running container…' });
-	let container;
+	let found;
 	try {
-		container = await session.findContainer();
+		found = await session.findLock();
 	} catch (error) {
 		return { outcome: 'failed', error };
 	}
-	if (!container) {
+	if (!found) {
 		return { outcome: 'no-container' };
 	}
+	const { container, lock } = found;
 	const label = devContainerLabel(container);
 	progress.report({ message: `Applying to ${label}…` });
 	try {
-		await enforceApproved(lockInContainer(session.docker, container), approved);
+		await enforceApproved(lock, approved);
 		session.output.info(`Applied approved plan ${approved.planHash} to container ${label} (${container.name}).`);
 		forgetAllowedHosts(session, approved.policy.rules);
 		return { outcome: 'applied', container: label };
@@ -147,7 +148,7 @@ export async function approvePlan(session: AirlockSession, reviewedHash: string,
 	if (refuseUnacceptedBlockers(session, workspace, plan)) {
 		return 'refused';
 	}
-	const config = reviewDevcontainer(workspace, plan.policy);
+	const config = reviewDevcontainer(workspace, plan);
 	if (reviewedConfigDigest !== undefined && config.ok && config.digest !== reviewedConfigDigest) {
 		void vscode.window.showWarningMessage('Airlock: the dev container configuration changed while you were reviewing it. Nothing was approved; the review now shows what Approve would write.');
 		return 'stale';
@@ -160,7 +161,7 @@ export async function approvePlan(session: AirlockSession, reviewedHash: string,
 		session.update({ approved: true, mode: plan.mode, drift: false, policyChanged: false, policy: 'valid' });
 		progress.report({ message: 'Updating devcontainer.json…' });
 		try {
-			const written = regenerateDevcontainer(workspace, plan.policy);
+			const written = regenerateDevcontainer(workspace, plan);
 			session.output.info(written.changed ? `Wrote ${written.file} for the approved plan.` : `${written.file} already matches the approved plan.`);
 			configNote = written.changed ? 'The dev container configuration was written as the review showed.' : 'The dev container configuration already carried the plan.';
 		} catch (err) {

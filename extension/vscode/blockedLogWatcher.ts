@@ -3,7 +3,7 @@ import { formatAllowedLine, formatBlockedLine, isDenied, type ProxyLogEntry } fr
 import { describeBlockedRequest, isVerifyProbe, NotificationThrottle } from '../core/views/blockedHosts';
 import { COMMAND } from '../core/views/commandIds';
 import { ProxyLogFollower, type FollowerStateChange } from '../docker/logStream';
-import { readStatus } from '../docker/control';
+import { readLockStatus } from '../docker/lock';
 import { UnexpectedControlOutputError } from '../docker/errors';
 import { devContainerLabel } from '../docker/displayName';
 import { listWorkspaceContainers } from '../docker/findContainer';
@@ -165,7 +165,12 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		let state: 'locked' | 'weakened' | 'not-locked';
 		let reason: string | null = null;
 		try {
-			const status = await readStatus(this.session.docker, id);
+			// The agent's container, or its sidecar proxy and gate: the same question either way.
+			const located = await this.session.findLock();
+			if (!located || located.container.id !== id) {
+				throw new Error('the container changed while its status was read');
+			}
+			const status = await readLockStatus(located.lock);
 			state = status.state;
 			reason = status.reason;
 		} catch (err) {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { EnforcedPolicy } from '../core/enforcedPolicy';
+import { topologyOfTerms } from '../core/plan';
 import { checkDevcontainer, planDevcontainer, writeDevcontainer, type FeatureSource, type GenerateOptions } from '../core/devcontainer';
 
 /**
@@ -12,15 +13,21 @@ export function featureSourceFor(_workspace: string): FeatureSource | undefined 
 	return ref === '' ? undefined : { kind: 'published', ref };
 }
 
-/** How the editor generates devcontainer.json for `policy`: what the review previews and Approve writes. */
-export function generateOptionsFor(workspace: string, policy: EnforcedPolicy): GenerateOptions {
-	const feature = featureSourceFor(workspace);
-	return { workspace, policy, ...(feature ? { feature } : {}) };
+/** A plan or an approval: the policy and the terms (the topology is one). */
+export interface PolicyAndTerms {
+	readonly policy: EnforcedPolicy;
+	readonly terms: readonly string[];
 }
 
-/** Writes devcontainer.json for `policy`; returns the file and whether anything changed. */
-export function regenerateDevcontainer(workspace: string, policy: EnforcedPolicy): { file: string; changed: boolean } {
-	const opts = generateOptionsFor(workspace, policy);
+/** How the editor generates devcontainer.json for a plan: what the review previews and Approve writes. */
+export function generateOptionsFor(workspace: string, source: PolicyAndTerms): GenerateOptions {
+	const feature = featureSourceFor(workspace);
+	return { workspace, policy: source.policy, topology: topologyOfTerms(source.terms), ...(feature ? { feature } : {}) };
+}
+
+/** Writes devcontainer.json for an approved plan; returns the file and whether anything changed. */
+export function regenerateDevcontainer(workspace: string, source: PolicyAndTerms): { file: string; changed: boolean } {
+	const opts = generateOptionsFor(workspace, source);
 	const plan = planDevcontainer(opts);
 	if (plan.changed) {
 		writeDevcontainer(plan, opts);
@@ -28,8 +35,8 @@ export function regenerateDevcontainer(workspace: string, policy: EnforcedPolicy
 	return { file: plan.file, changed: plan.changed };
 }
 
-export function devcontainerProblems(workspace: string, policy: EnforcedPolicy): { file: string | null; problems: string[] } {
+export function devcontainerProblems(workspace: string, source: PolicyAndTerms): { file: string | null; problems: string[] } {
 	const feature = featureSourceFor(workspace);
-	const check = checkDevcontainer(workspace, policy, feature ? { feature } : {});
+	const check = checkDevcontainer(workspace, source.policy, { topology: topologyOfTerms(source.terms), ...(feature ? { feature } : {}) });
 	return { file: check.file, problems: check.problems };
 }

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import { COMMAND } from '../core/views/commandIds';
 import * as vscode from 'vscode';
-import { readApproval } from '../core/approvals';
+import { approvedPolicyOf, readApproval } from '../core/approvals';
 import { parseCanonicalText, policyHash } from '../core/enforcedPolicy';
 import { diffPlans, isEmptyDiff, resolvePlan } from '../core/plan';
 import { diffLines } from '../core/views/planView';
-import { readLivePolicy } from '../docker/control';
+import { readLockPolicy } from '../docker/lock';
 import { applyApprovedWithProgress } from './applyApproved';
 import { devcontainerProblems, regenerateDevcontainer } from './devcontainerSync';
 import { describeError, openAt, showWarningWithSteps, type NextStep } from './nextStep';
@@ -63,16 +63,15 @@ export class DriftCheck {
 		let devcontainer: string[] = [];
 		let liveHash: string | undefined;
 		if (approval) {
-			const approvedPolicy = parseCanonicalText(approval.canonicalPolicy);
 			try {
-				devcontainer = devcontainerProblems(workspace, approvedPolicy).problems;
+				devcontainer = devcontainerProblems(workspace, approvedPolicyOf(approval)).problems;
 			} catch (err) {
 				devcontainer = [describeError(err).message];
 			}
 			try {
-				const container = await this.session.findContainer();
-				if (container) {
-					liveHash = policyHash(parseCanonicalText(await readLivePolicy(this.session.docker, container.id)));
+				const located = await this.session.findLock();
+				if (located) {
+					liveHash = policyHash(parseCanonicalText(await readLockPolicy(located.lock)));
 				}
 			} catch (err) {
 				// No engine or no Airlock in the container: the follower reports that state.
@@ -153,7 +152,7 @@ export class DriftCheck {
 			return;
 		}
 		try {
-			const written = regenerateDevcontainer(workspace, parseCanonicalText(approval.canonicalPolicy));
+			const written = regenerateDevcontainer(workspace, approvedPolicyOf(approval));
 			this.session.output.info(`Wrote ${written.file} for the approved plan.`);
 			await openAt(written.file);
 		} catch (err) {

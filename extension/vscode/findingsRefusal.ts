@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { examineWorkspaceSafely, findingLocation, refusalText, unacceptedBlockers } from '../core/findings';
 import { addAcceptance } from '../core/findings/acceptEdit';
+import { HOST_CODE_COST, protectHostCode } from '../core/findings/safeDefaults';
 import { formatProblem } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { PROJECT_POLICY_PATH } from '../core/policyFile';
@@ -59,5 +60,20 @@ async function acceptWithReason(session: AirlockSession, workspace: string, id: 
 		session.output.info(`${written.changed ? 'Added' : 'Already had'} accept: ${id} in ${written.file}; review and approve the plan to accept it.`);
 	} catch (err) {
 		await reportError(`could not add the acceptance of ${id}`, err, session.output);
+	}
+}
+
+/** The review's "Keep Them Read-Only" on host-code-writable: writes the read-only binds and says what they cost. */
+export async function protectHostCodeFromReview(session: AirlockSession, workspace: string): Promise<void> {
+	try {
+		const written = protectHostCode(workspace);
+		if (written.added.length === 0) {
+			void vscode.window.showInformationMessage('Airlock: devcontainer.json already keeps them read-only.');
+			return;
+		}
+		session.output.info(`Added read-only binds of ${written.added.join(', ')} to ${written.file}.`);
+		void vscode.window.showInformationMessage(`Airlock: ${written.added.join(', ')} are now mounted read-only in the container (after it is rebuilt): ${HOST_CODE_COST}.`, 'Open devcontainer.json').then((chosen) => (chosen ? openAt(written.file) : undefined));
+	} catch (err) {
+		await reportError('could not keep them read-only', err, session.output);
 	}
 }

@@ -9,6 +9,7 @@ import { policyFileOf, reviewInsideContainer, reviewOnHost, type DevcontainerRev
 import { annotatedPlanView } from './planExtras';
 import { rejectReview } from './rejectReview';
 import type { AirlockSession } from './session';
+import { protectHostCodeFromReview } from './findingsRefusal';
 
 /** Messages the webview sends (media/plan.js). */
 type FromWebview =
@@ -18,7 +19,8 @@ type FromWebview =
 	| { type: 'openPolicy' }
 	| { type: 'proposeRemoveUnused' }
 	| { type: 'lock' }
-	| { type: 'openProblem'; file: string; line: number; column: number };
+	| { type: 'openProblem'; file: string; line: number; column: number }
+	| { type: 'protectHostCode' };
 
 /** Messages the webview receives. */
 export type ToWebview =
@@ -173,6 +175,11 @@ export class PlanPanel implements vscode.Disposable {
 			}
 			case 'openProblem':
 				await openAt(message.file, message.line, message.column);
+				break;
+			case 'protectHostCode':
+				if (!this.session.readOnly && this.session.hostPath) {
+					await protectHostCodeFromReview(this.session, this.session.hostPath);
+				}
 				break;
 			case 'proposeRemoveUnused':
 				await vscode.commands.executeCommand('airlock.proposeRemoveUnused');

@@ -8,7 +8,7 @@ import { diffPlans, projectPolicyFile, resolvePlan, type Plan, type PlanEntry } 
 import { devcontainerPreview, type DevcontainerPreview } from '../core/views/devcontainerChanges';
 import { buildPlanView, type ApprovalSummary, type PlanView } from '../core/views/planView';
 import { findingsViewFor } from '../core/views/findingsView';
-import { generateOptionsFor } from './devcontainerSync';
+import { generateOptionsFor, type PolicyAndTerms } from './devcontainerSync';
 import { describeError } from './nextStep';
 
 /** The live policy inside a container, readable by anyone there (docs/architecture.md §3). */
@@ -32,9 +32,9 @@ export type DevcontainerReview =
  * What Approve will write for `policy`: the same planDevcontainer call Approve makes. The digest
  * lets Approve refuse when the files it would write are no longer the ones shown.
  */
-export function reviewDevcontainer(workspace: string, policy: EnforcedPolicy, approving = true): DevcontainerReview {
+export function reviewDevcontainer(workspace: string, source: PolicyAndTerms, approving = true): DevcontainerReview {
 	try {
-		const plan = planDevcontainer(generateOptionsFor(workspace, policy));
+		const plan = planDevcontainer(generateOptionsFor(workspace, source));
 		const digest = createHash('sha256')
 			.update(JSON.stringify([plan.file, plan.before, plan.after, plan.localFeatureStale ?? null, plan.composeOverride?.after ?? null]))
 			.digest('hex');
@@ -57,7 +57,7 @@ export function reviewOnHost(hostPath: string): PlanReview {
 	const summary: ApprovalSummary | undefined = approval ? { planHash: approval.planHash, approvedBy: approval.approvedBy, approvedAt: approval.approvedAt } : undefined;
 	const hasPolicyFile = fs.existsSync(policyFileOf(hostPath));
 	const view = buildPlanView(plan, diff, summary, findingsViewFor(hostPath, plan));
-	return { plan, view, hasPolicyFile, ...(hasPolicyFile ? { devcontainer: reviewDevcontainer(hostPath, plan.policy, view.state !== 'approved') } : {}) };
+	return { plan, view, hasPolicyFile, ...(hasPolicyFile ? { devcontainer: reviewDevcontainer(hostPath, plan, view.state !== 'approved') } : {}) };
 }
 
 /** Plan entries for an enforced policy, which carries no provenance. */

@@ -5,6 +5,7 @@ import type { ContainerState, PolicyState, WindowKind } from '../core/views/stat
 import type { Mode } from '../core/enforcedPolicy';
 import { createDockerClient, type DockerConnection } from '../docker/connect';
 import { findWorkspaceContainer, type WorkspaceContainer } from '../docker/findContainer';
+import { lockOf, type LockLocation } from '../docker/lock';
 import type { PolicyDiagnostics } from './policyDiagnostics';
 import type { WorkspaceLocation } from './workspaceLocation';
 
@@ -115,6 +116,12 @@ export class AirlockSession implements vscode.Disposable {
 	async findContainer(): Promise<WorkspaceContainer | undefined> {
 		const hostPath = this.hostPath;
 		return hostPath ? findWorkspaceContainer(this.docker, hostPath) : undefined;
+	}
+
+	/** The running container and where its lock lives (its own, or the sidecar's proxy), or undefined. */
+	async findLock(): Promise<{ container: WorkspaceContainer; lock: LockLocation } | undefined> {
+		const container = await this.findContainer();
+		return container ? { container, lock: await lockOf(this.docker, container) } : undefined;
 	}
 
 	/** The devcontainer CLI's log of the last "Start Locked Container" (long: the first build's apt-get). */

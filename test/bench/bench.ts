@@ -69,8 +69,8 @@ const FIGURES: readonly Figure[] = [
 	{ key: 'imageBytesAddedMinimalBase', label: 'image growth, base without git/Perl', unit: 'B', target: 25 * 1024 * 1024, bound: 'max', digits: 0 },
 	{ key: 'exfilScoreMicrosHost', label: 'exfiltration score per request, host scorer', unit: 'µs', target: 50, bound: 'max', digits: 1 },
 	{ key: 'exfilScoreMicrosProxy', label: 'exfiltration score per request, proxy helper', unit: 'µs', target: 200, bound: 'max', digits: 1 },
-	{ key: 'exfilAddedLatencyMsP50', label: 'scored wildcard vs exact entries, added p50', unit: 'ms', target: 1, bound: 'max', digits: 2 },
-	{ key: 'exfilLatencyRatioP50', label: 'scored wildcard / exact entries, p50', unit: '', target: 1.1, bound: 'max', digits: 3 },
+	{ key: 'exfilAddedLatencyMsP50', label: 'scoring on vs off, a new name each, added p50', unit: 'ms', target: 1, bound: 'max', digits: 2 },
+	{ key: 'exfilLatencyRatioP50Cached', label: 'scoring on / off, names seen before, p50', unit: '', target: 1.1, bound: 'max', digits: 3 },
 	{ key: 'requestToNotificationSecondsP95', label: 'airlock-request → notification, p95', unit: 's', target: 1, bound: 'max', digits: 3 },
 ];
 

@@ -20,7 +20,7 @@ import { createTestNetwork, type TestNetworkPlan } from './lib/testNetwork';
 import { ensureTestHostImage, pageBody, startWebHost, type WebHost } from './lib/testHosts';
 import { DEV_IMAGE, REPO_ROOT } from './lib/workspace';
 
-const NETWORK: TestNetworkPlan = { subnetV4: '198.51.100.112/28', subnetV6: '2001:db8:a8::/64' };
+const NETWORK: TestNetworkPlan = { subnetV4: '198.51.100.112/28', subnetV6: '2001:db8:a9::/64' };
 const ALLOWED = 'allowed.airlock-user.example';
 const DENIED = 'denied.airlock-user.example';
 const HOST_USER = 'airlock-e2e-user';

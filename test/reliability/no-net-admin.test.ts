@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { docker, dockerOk } from '../e2e/lib/docker';
 import { asRoot, waitFor } from '../bench/lib/harness';
-import { assertAllowedThroughProxy, assertDirectRefused, useLockedWorld } from './lib/fixture';
+import { assertAllowedThroughProxy, assertDirectRefused, useLockedWorld, waitForProxy } from './lib/fixture';
 
 /** The devcontainer CLI's own start script, with the Feature's entrypoint line. */
 const DEVCONTAINER_START = 'echo Container started\ntrap "exit 0" 15\n/usr/local/share/airlock/entrypoint.sh\nexec "$@"\nwhile sleep 1 & wait $!; do :; done';
@@ -28,13 +28,15 @@ describe('reliability: the firewall cannot be programmed (no NET_ADMIN): NOT LOC
 		return waitFor('a settled status', async () => {
 			const r = await asRoot(container, ['airlock-ctl', 'status', '--json']);
 			const status = /^\{/.test(r.stdout) ? (JSON.parse(r.stdout) as { state: string; reason: string | null }) : undefined;
-			return status && !(status.reason ?? '').startsWith('locking') ? status : undefined;
+			// Before the entrypoint's first word the status says nothing was applied yet: not settled either.
+			return status && !(status.reason ?? '').startsWith('locking') && !(status.reason ?? '').startsWith('no lock has been applied') ? status : undefined;
 		}, { attempts: 120, everyMs: 250 });
 	}
 
 	it('records not-locked with the reason and stops the container; the same image with NET_ADMIN locks', async () => {
 		const control = await runImage(true);
 		assert.equal((await settledStatus(control)).state, 'locked');
+		await waitForProxy(control);
 		await assertAllowedThroughProxy(control);
 		await assertDirectRefused(control, locked.world);
 

@@ -9,7 +9,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dockerOk } from '../e2e/lib/docker';
-import { assertAllowedThroughProxy, assertDirectRefused, useLockedWorld } from './lib/fixture';
+import { assertAllowedThroughProxy, assertDirectRefused, useLockedWorld, waitForProxy } from './lib/fixture';
 
 /** `docker exec -u dev` started the moment it is called (no retries, no waiting). */
 function firstExec(container: string, script: string): Promise<string> {
@@ -52,6 +52,7 @@ describe('reliability: docker restart — the status never claims a lock that is
 			const waited = await firstExec(locked.ws.container, '/usr/local/share/airlock/wait-locked.sh; echo "wait=$?"');
 			assert.match(waited, /^wait=0$/m, `round ${round}: not locked after the restart:\n${waited}`);
 			await assertDirectRefused(locked.ws.container, locked.world);
+			await waitForProxy(locked.ws.container);
 			await assertAllowedThroughProxy(locked.ws.container);
 		}
 	});

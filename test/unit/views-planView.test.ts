@@ -7,7 +7,7 @@ function entry(host: string, sources: string[], extra: Partial<PlanEntry> = {}):
 }
 
 function plan(entries: PlanEntry[], mode: 'enforce' | 'audit' = 'enforce', hash = `sha256:${entries.map((e) => e.host).join('|')}|${mode}`): Plan {
-	return { mode, hash, policyHash: hash, terms: [], entries, policy: { mode, rules: [] }, notes: [] };
+	return { mode, hash, policyHash: hash, terms: [], topology: 'single', entries, policy: { mode, rules: [] }, notes: [] };
 }
 
 describe('views: plan view model', () => {

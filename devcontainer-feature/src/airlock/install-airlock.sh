@@ -15,6 +15,8 @@ ALLOWSUDO=${ALLOWSUDO:-false}
 EXFILWARN=${EXFILWARN:-}
 REMOTE_USER=${_REMOTE_USER:-}
 CONTAINER_USER=${_CONTAINER_USER:-root}
+# `proxy`: building the sidecar topology's proxy image (sidecar/Dockerfile), not a Feature install.
+ROLE=${AIRLOCK_ROLE:-container}
 
 fail() {
 	echo "airlock: install: $*" >&2
@@ -32,11 +34,14 @@ fail() {
 # ---- refuse what Airlock cannot protect ----------------------------------------------------
 
 [ "$(id -u)" -eq 0 ] || fail "install.sh must run as root (the devcontainer CLI does this)"
+case "$ROLE" in container | proxy) ;; *) fail "AIRLOCK_ROLE: \"$ROLE\": expected container or proxy" ;; esac
 container_uid=$(id -u "$CONTAINER_USER" 2>/dev/null || echo '?')
-if [ "$container_uid" != 0 ]; then
+if [ "$ROLE" = proxy ]; then
+	: # The proxy image has no remote user and no agent: the checks below are for the agent's container.
+elif [ "$container_uid" != 0 ]; then
 	fail "the container user is \"$CONTAINER_USER\" (uid $container_uid), but Airlock's entrypoint must run as root to program the firewall. Set \"containerUser\": \"root\" in devcontainer.json (or remove USER from the Dockerfile) and keep a non-root \"remoteUser\"."
 fi
-if [ -z "$REMOTE_USER" ] || [ "$(id -u "$REMOTE_USER" 2>/dev/null || echo 0)" = 0 ]; then
+if [ "$ROLE" = container ] && { [ -z "$REMOTE_USER" ] || [ "$(id -u "$REMOTE_USER" 2>/dev/null || echo 0)" = 0 ]; }; then
 	fail "the remote user is \"${REMOTE_USER:-root}\" (root): Airlock cannot protect a root session, which could simply turn the firewall off. Set \"remoteUser\" in devcontainer.json to a non-root user (e.g. \"vscode\" or \"dev\")."
 fi
 
@@ -129,6 +134,7 @@ install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ssh-proxy" "$AIRLOCK_S
 install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ctl" /usr/local/sbin/airlock-ctl
 # The exfiltration scorer (run by Squid as its user) and the agent's access-request command.
 install -o root -g root -m 0755 "$FEATURE_DIR/lib/exfil-score.pl" "$AIRLOCK_SHARE/lib/"
+install -o root -g root -m 0755 "$FEATURE_DIR/lib/gate-dns.pl" "$AIRLOCK_SHARE/lib/"
 install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-request" /usr/local/bin/airlock-request
 
 # Squid's own error templates, plus one page per Airlock rule, in one directory.
@@ -176,6 +182,7 @@ REMOTE_USER=$REMOTE_USER
 PROXY_PORT=$PROXYPORT
 PROXY_USER=$AIRLOCK_PROXY_USER
 ALLOW_SUDO=$ALLOWSUDO
+ROLE=$ROLE
 CONF
 chmod 0644 "$AIRLOCK_SETTINGS"
 
@@ -187,6 +194,17 @@ chmod 0644 "$AIRLOCK_SETTINGS"
 validation=$(airlock_validate_policy "$AIRLOCK_POLICY.tmp") || fail "generated policy is invalid: $validation"
 chmod 0644 "$AIRLOCK_POLICY.tmp"
 mv -f "$AIRLOCK_POLICY.tmp" "$AIRLOCK_POLICY"
+
+if [ "$ROLE" = proxy ]; then
+	# The proxy image: everything that changes lives on volumes the proxy user owns (the root file
+	# system is read-only at run time); /etc/airlock/policy is the deny-all default a proxy starts
+	# with when the Compose file gives no policy. The checks below are for the agent's container.
+	chown -R root:root "$AIRLOCK_ETC"
+	chmod -R go-w "$AIRLOCK_ETC"
+	install -d -o "$AIRLOCK_PROXY_USER" -g "$(id -g "$AIRLOCK_PROXY_USER")" -m 0755 "$AIRLOCK_STATE_DIR" "$AIRLOCK_LOG_DIR" "$AIRLOCK_RUN"
+	echo "airlock: installed the sidecar proxy: mode $MODE, ${#allow_lines[@]} allow rule(s) by default, port $PROXYPORT, user $AIRLOCK_PROXY_USER"
+	exit 0
+fi
 
 airlock_load_settings
 airlock_squid_generate "$AIRLOCK_POLICY" "$AIRLOCK_SQUID_DIR"

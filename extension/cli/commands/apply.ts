@@ -1,7 +1,6 @@
 import type { Command } from '../command';
 import { CliError, EXIT_CHECK_FAILED, EXIT_OK } from '../command';
-import { readStatus } from '../../docker/control';
-import { enforceApproved, lockInContainer } from '../../docker/lock';
+import { enforceApproved, readLockStatus } from '../../docker/lock';
 import { isLocked } from '../../docker/status';
 import { requireApprovedPolicy } from './generate';
 import { describeContainer, requireRunningContainer, withDockerErrors } from './status';
@@ -21,9 +20,9 @@ export const applyCommand: Command = {
 	async run(ctx) {
 		const approved = requireApprovedPolicy(ctx.workspace, ctx.env);
 		const { container, status } = await withDockerErrors(async () => {
-			const { docker, container: found } = await requireRunningContainer(ctx);
-			await enforceApproved(lockInContainer(docker, found), approved);
-			return { container: found, status: await readStatus(docker, found.id) };
+			const { container: found, lock } = await requireRunningContainer(ctx);
+			await enforceApproved(lock, approved);
+			return { container: found, status: await readLockStatus(lock) };
 		});
 		const locked = isLocked(status);
 		if (ctx.values.json) {

@@ -63,7 +63,7 @@ export const checkCommand: Command = {
 		}
 
 		if (reference) {
-			const options = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), reference.policy);
+			const options = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), reference);
 			const result = checkDevcontainer(ctx.workspace, reference.policy, options);
 			if (!result.ok) {
 				failures.push(`${result.file ?? 'devcontainer.json'} is out of step with the approved plan:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -3,7 +3,7 @@ import type { Command } from '../command';
 import { CliError, EXIT_CHECK_FAILED, EXIT_OK } from '../command';
 import { readApprovedPolicy } from '../../core/approvals';
 import { syncApprovalLock } from '../../core/approvalLock';
-import { resolvePlan } from '../../core/plan';
+import { resolvePlan, topologyOfTerms } from '../../core/plan';
 import { featureRefProblem, planDevcontainer, writeDevcontainer, type GenerateOptions } from '../../core/devcontainer';
 import { InvalidInputError } from '../../core/errors';
 
@@ -15,7 +15,8 @@ export const generateOptionSpecs = {
 	'allow-sudo': { type: 'boolean', description: 'keep the remote user\'s sudo (the status then says "weakened")' },
 } as const;
 
-export function generateOptionsFrom(values: Record<string, unknown>, workspace: string, cwd: string, approved: GenerateOptions['policy']): GenerateOptions {
+/** `source`: the approved plan (or the committed lock's): its policy, and its terms, which say the topology. */
+export function generateOptionsFrom(values: Record<string, unknown>, workspace: string, cwd: string, source: { readonly policy: GenerateOptions['policy']; readonly terms: readonly string[] }): GenerateOptions {
 	const featurePath = values['feature-path'];
 	const featureRef = values['feature-ref'];
 	if (typeof featurePath === 'string' && typeof featureRef === 'string') {
@@ -37,7 +38,8 @@ export function generateOptionsFrom(values: Record<string, unknown>, workspace: 
 	}
 	return {
 		workspace,
-		policy: approved,
+		policy: source.policy,
+		topology: topologyOfTerms(source.terms),
 		...(typeof featurePath === 'string' ? { feature: { kind: 'local' as const, featureDir: path.resolve(cwd, featurePath), origin: 'feature-path' as const } } : {}),
 		...(typeof featureRef === 'string' ? { feature: { kind: 'published' as const, ref: featureRef } } : {}),
 		...(proxyPort !== undefined ? { proxyPort } : {}),
@@ -71,7 +73,7 @@ export const generateCommand: Command = {
 	options: generateOptionSpecs,
 	async run(ctx) {
 		const approved = requireApprovedPolicy(ctx.workspace, ctx.env);
-		const options = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved.policy);
+		const options = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved);
 		const plan = planDevcontainer(options);
 		ctx.stdout.write(`Feature: ${plan.feature.why}.\n`);
 		if (plan.changed) {

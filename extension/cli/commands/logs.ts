@@ -2,7 +2,7 @@ import type { CliContext, Command } from '../command';
 import { EXIT_OK } from '../command';
 import { formatProxyLogEntry, isDenied, parseProxyLog, type ProxyLogEntry } from '../../core/proxyLog';
 import { createDockerClient } from '../../docker/connect';
-import { readProxyLog } from '../../docker/control';
+import { readLockLog } from '../../docker/lock';
 import { ProxyLogFollower, type FollowerStateChange } from '../../docker/logStream';
 import { describeContainer, requireRunningContainer, withDockerErrors } from './status';
 
@@ -78,8 +78,8 @@ export const logsCommand: Command = {
 			return follow(ctx);
 		}
 		const { text } = await withDockerErrors(async () => {
-			const { docker, container } = await requireRunningContainer(ctx);
-			return { container, text: await readProxyLog(docker, container.id) };
+			const { container, lock } = await requireRunningContainer(ctx);
+			return { container, text: await readLockLog(lock) };
 		});
 		const print = printer(ctx);
 		const { lines, skipped } = parseProxyLog(text);

@@ -3,7 +3,7 @@ import type { CliContext, Command } from '../command';
 import { CliError, EXIT_CHECK_FAILED, EXIT_OK } from '../command';
 import { readApprovedPolicy } from '../../core/approvals';
 import { connectDocker } from '../../docker/connect';
-import { readStatus } from '../../docker/control';
+import { lockOf, readLockStatus, type LockLocation } from '../../docker/lock';
 import { DockerLayerError, shortId } from '../../docker/errors';
 import { findWorkspaceContainer, listWorkspaceContainers, type WorkspaceContainer } from '../../docker/findContainer';
 import { isLocked, type AirlockStatus } from '../../docker/status';
@@ -25,8 +25,11 @@ export async function withDockerErrors<T>(body: () => Promise<T>): Promise<T> {
 	}
 }
 
-/** The engine client and the workspace's running container, or a CliError saying to run `airlock up`. */
-export async function requireRunningContainer(ctx: CliContext): Promise<{ docker: Docker; container: WorkspaceContainer }> {
+/**
+ * The engine client, the workspace's running container and where its lock lives (its own
+ * container, or the sidecar's proxy), or a CliError saying to run `airlock up`.
+ */
+export async function requireRunningContainer(ctx: CliContext): Promise<{ docker: Docker; container: WorkspaceContainer; lock: LockLocation }> {
 	const { docker } = await connectDocker(ctx.env);
 	const container = await findWorkspaceContainer(docker, ctx.workspace);
 	if (!container) {
@@ -34,7 +37,7 @@ export async function requireRunningContainer(ctx: CliContext): Promise<{ docker
 		const note = stopped.length > 0 ? `; ${describeContainer(stopped[0])} is ${stopped[0].state}` : '';
 		throw new CliError(`no running container for this workspace (${ctx.workspace})${note}`, EXIT_CHECK_FAILED, 'run `airlock up` to start it');
 	}
-	return { docker, container };
+	return { docker, container, lock: await lockOf(docker, container) };
 }
 
 export function describeContainer(container: Pick<WorkspaceContainer, 'id' | 'name'>): string {
@@ -42,14 +45,16 @@ export function describeContainer(container: Pick<WorkspaceContainer, 'id' | 'na
 }
 
 /** One line per fact, for people. */
-export function formatStatus(container: WorkspaceContainer, status: AirlockStatus, approvedHash: string | undefined): string[] {
+export function formatStatus(container: WorkspaceContainer, status: AirlockStatus, approvedHash: string | undefined, lock?: LockLocation): string[] {
 	const state = status.state === 'locked' ? 'LOCKED' : status.state === 'weakened' ? 'LOCKED, WEAKENED' : 'NOT LOCKED';
+	const sidecar = lock?.topology === 'sidecar';
 	const lines = [
 		`container: ${describeContainer(container)}${container.remoteUser ? `, remote user ${container.remoteUser}` : ''}`,
+		`topology:  ${sidecar ? `sidecar — the proxy ${describeContainer(lock.control)} beside it${lock.gate ? `, the gate ${describeContainer(lock.gate)} holding its network` : ''}` : 'single — the proxy and firewall in the container'}`,
 		`egress:    ${state}${status.reason ? ` — ${status.reason}` : ''} (since ${status.since})`,
 		`mode:      ${status.mode}${status.mode === 'audit' ? ' (requests outside the allowlist are logged, not blocked)' : ''}`,
 		`policy:    ${status.policyHash}, ${status.hosts} hosts${approvedHash === undefined ? '' : status.policyHash === approvedHash ? ' (the approved plan)' : ` — DIFFERS from the approved plan ${approvedHash}`}`,
-		`proxy:     127.0.0.1:${status.proxyPort}, ${status.tunnels} open tunnels`,
+		`proxy:     ${sidecar ? 'airlock-proxy' : '127.0.0.1'}:${status.proxyPort}, ${status.tunnels} open tunnels`,
 	];
 	return lines;
 }
@@ -61,9 +66,9 @@ export const statusCommand: Command = {
 		json: { type: 'boolean', description: 'print the status as JSON (with the container and the approved plan hash)' },
 	},
 	async run(ctx) {
-		const { container, status } = await withDockerErrors(async () => {
-			const { docker, container: found } = await requireRunningContainer(ctx);
-			return { container: found, status: await readStatus(docker, found.id) };
+		const { container, status, lock } = await withDockerErrors(async () => {
+			const { container: found, lock: at } = await requireRunningContainer(ctx);
+			return { container: found, lock: at, status: await readLockStatus(at) };
 		});
 		const approved = readApprovedPolicy(ctx.workspace, ctx.env);
 		const approvedHash = approved?.policyHash;
@@ -73,11 +78,13 @@ export const statusCommand: Command = {
 			ctx.stdout.write(JSON.stringify({
 				...status,
 				container: { id: container.id, name: container.name, remoteUser: container.remoteUser ?? null },
+				topology: lock.topology,
+				...(lock.topology === 'sidecar' ? { proxyContainer: { id: lock.control.id, name: lock.control.name } } : {}),
 				approvedPlanHash: approvedHash ?? null,
 				acceptedFindings: accepted.ids,
 			}) + '\n');
 		} else {
-			ctx.stdout.write([...formatStatus(container, status, approvedHash), ...accepted.lines].join('\n') + '\n');
+			ctx.stdout.write([...formatStatus(container, status, approvedHash, lock), ...accepted.lines].join('\n') + '\n');
 		}
 		if (!isLocked(status)) {
 			throw new CliError(`egress is NOT LOCKED in ${describeContainer(container)}${status.reason ? `: ${status.reason}` : ''}`, EXIT_CHECK_FAILED,

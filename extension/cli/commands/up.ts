@@ -23,7 +23,7 @@ export const upCommand: Command = {
 	summary: 'generate devcontainer.json from the approved plan, start the container with the devcontainer CLI, and wait until egress is locked',
 	options: {
 		...generateOptionSpecs,
-		json: { type: 'boolean', description: 'end with one JSON line: {"containerId","remoteUser","locked"}' },
+		json: { type: 'boolean', description: 'end with one JSON line: {"containerId","remoteUser","locked"} (and "proxyContainerId" in the sidecar topology)' },
 		verbose: { type: 'boolean', description: 'show the devcontainer CLI\'s log while it runs' },
 		'lock-timeout': { type: 'string', description: `seconds to wait for the lock after the container started (default ${DEFAULT_LOCK_TIMEOUT_S})` },
 	},
@@ -43,7 +43,7 @@ export const upCommand: Command = {
 		// Settings that defeat the lock (the engine socket, the host's network…) are refused unless the approved plan accepts them.
 		checkContainerBeforeUp(ctx.workspace, ctx.env, approved.terms, say);
 		const { docker } = await withDockerErrors(() => connectDocker(ctx.env));
-		const generate = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved.policy);
+		const generate = generateOptionsFrom(ctx.values, ctx.workspace, process.cwd(), approved);
 
 		// The three steps are the editor's "Start Locked Container" too (docker/startLocked.ts).
 		let result;
@@ -69,9 +69,9 @@ export const upCommand: Command = {
 			// Anything else (a bad configuration, the engine) is already worded for the CLI.
 			throw err instanceof StartLockedError ? stepError(err, verbose) : err;
 		}
-		const { containerId, remoteUser, locked } = result;
+		const { containerId, remoteUser, locked, proxyContainerId } = result;
 		if (ctx.values.json) {
-			ctx.stdout.write(JSON.stringify({ containerId, remoteUser, locked }) + '\n');
+			ctx.stdout.write(JSON.stringify({ containerId, remoteUser, locked, ...(proxyContainerId ? { proxyContainerId } : {}) }) + '\n');
 		}
 		if (!locked) {
 			throw new CliError(`${STEP_NAMES.lock} failed: container ${shortId(containerId)} is not locked after ${lockTimeoutS} s; ${result.notLockedWhy ?? 'no status'}`, EXIT_CHECK_FAILED,

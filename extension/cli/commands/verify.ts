@@ -1,6 +1,6 @@
 import type { CliContext, Command } from '../command';
 import { EXIT_CHECK_FAILED, EXIT_INVALID, EXIT_OK } from '../command';
-import { runVerify } from '../../docker/control';
+import { verifyLock } from '../../docker/lock';
 import { describeContainer, requireRunningContainer, withDockerErrors } from './status';
 
 /** The flags airlock-ctl verify takes, from ours. */
@@ -29,8 +29,8 @@ export const verifyCommand: Command = {
 	},
 	async run(ctx) {
 		const { container, result } = await withDockerErrors(async () => {
-			const { docker, container: found } = await requireRunningContainer(ctx);
-			return { container: found, result: await runVerify(docker, found.id, verifyArgs(ctx.values)) };
+			const { container: found, lock } = await requireRunningContainer(ctx);
+			return { container: found, result: await verifyLock(lock, verifyArgs(ctx.values)) };
 		});
 		ctx.stdout.write(result.stdout);
 		ctx.stderr.write(result.stderr);

@@ -40,6 +40,8 @@ export interface CheckOptions {
 	feature?: FeatureSource;
 	proxyPort?: number;
 	allowSudo?: boolean;
+	/** Where the lock lives (the approved plan's terms); default single. */
+	topology?: 'single' | 'sidecar';
 }
 
 const FIX = 'run `airlock generate`';
@@ -97,6 +99,9 @@ export function checkDevcontainer(workspace: string, policy: EnforcedPolicy, opt
 			return { ok: false, file, problems: e.problems.map(formatProblem) };
 		}
 		throw e;
+	}
+	if (opts.topology === 'sidecar') {
+		return checkSidecar(workspace, policy, file, source, opts);
 	}
 	const key = featureKey(source, location.kind);
 	const featuresNode = editor.node(['features']);
@@ -179,6 +184,37 @@ export function checkDevcontainer(workspace: string, policy: EnforcedPolicy, opt
 			}
 			problems.push(...e.problems.map(formatProblem));
 		}
+	}
+	return { ok: problems.length === 0, file, problems };
+}
+
+/**
+ * The sidecar topology: devcontainer.json and the Compose file Airlock owns are checked against
+ * what `airlock generate` writes for the approved plan, file by file, and the Feature copy (the
+ * proxy's build context) like in the single topology.
+ */
+function checkSidecar(workspace: string, policy: EnforcedPolicy, file: string, source: FeatureSource, opts: CheckOptions): DevcontainerCheck {
+	const problems: string[] = [];
+	if (source.kind === 'local') {
+		const copyProblem = describeCopyState(localFeatureCopyDir(workspace), inspectCopy(localFeatureCopyDir(workspace), source.featureDir), source);
+		if (copyProblem !== undefined) {
+			problems.push(copyProblem);
+		}
+	}
+	try {
+		const plan = planDevcontainer({ workspace, policy, feature: source, topology: 'sidecar', ...(opts.allowSudo ? { allowSudo: true } : {}) });
+		if (plan.after !== plan.before) {
+			problems.push(`${file}: is not the sidecar topology's configuration for the approved plan (${plan.before === null ? 'missing' : 'it differs'}); ${FIX}`);
+		}
+		const compose = plan.composeOverride;
+		if (compose !== undefined && compose.after !== compose.before) {
+			problems.push(`${compose.file}: ${compose.before === null ? 'missing' : 'differs from what Airlock writes for the approved plan (the proxy, the gate, the internal network, the starting policy)'}; ${FIX}`);
+		}
+	} catch (e) {
+		if (!(e instanceof InvalidInputError)) {
+			throw e;
+		}
+		problems.push(...e.problems.map(formatProblem));
 	}
 	return { ok: problems.length === 0, file, problems };
 }

@@ -94,6 +94,14 @@ export class ConfigEditor {
 		}
 	}
 
+	/** Removes every `features` entry whose key matches (the Airlock Feature, in the sidecar topology). */
+	removeFeatures(matches: (key: string) => boolean): void {
+		const features = this.expectType('features', 'object', 'an object');
+		for (const key of this.propertyKeys(features).filter(matches)) {
+			this.set(['features', key], undefined);
+		}
+	}
+
 	/** Adds each read-only bind once; a mount at the same target that is not exactly ours is replaced. */
 	ensureMounts(paths: readonly ProtectedPath[]): void {
 		if (this.expectType('mounts', 'array', 'an array') === undefined) {

@@ -20,6 +20,8 @@ export interface GenerateOptions {
 	feature?: FeatureSource;
 	proxyPort?: number;
 	allowSudo?: boolean;
+	/** Where the lock lives (the approved plan's `topology` term); default single. */
+	topology?: 'single' | 'sidecar';
 }
 
 /** The Feature's options, exactly the keys of docs/architecture.md §2. */

@@ -20,12 +20,15 @@ import {
 import { readTextIfExists, writeFileAtomic } from './files';
 import { detectFormatting, parseJsoncObject } from './jsonc';
 import { initialConfigFor } from './initialConfig';
+import { isConvertedConfig, planSidecar, restoreConvertedConfig, sidecarProxyEnv } from './sidecar';
+import { canonicalText } from '../enforcedPolicy';
 import { locateDevcontainer } from './locate';
 
 export interface ComposeOverridePlan {
 	readonly file: string;
 	readonly before: string | null;
-	readonly after: string;
+	/** null: the file is removed (a config going back from the sidecar topology needs none). */
+	readonly after: string | null;
 }
 
 export interface GeneratePlan {
@@ -163,36 +166,59 @@ export function planDevcontainer(opts: GenerateOptions): GeneratePlan {
 		editor.set([], created.value);
 	}
 
-	editor.ensureFeature(featureKey(source, location.kind), options);
-
 	const configDir = path.dirname(location.file);
 	const paths = protectedPaths(location.kind);
+	const airlockCompose = path.join(opts.workspace, '.devcontainer', COMPOSE_OVERRIDE_NAME);
+	const composeBefore = readTextIfExists(airlockCompose);
 	let composeOverride: ComposeOverridePlan | undefined;
-	if (editor.node(['dockerComposeFile']) !== undefined) {
-		const overrideFile = path.join(opts.workspace, '.devcontainer', COMPOSE_OVERRIDE_NAME);
-		const target = composeTargetOf(editor, opts.workspace, configDir, overrideFile);
-		editor.ensureComposeFile(path.relative(configDir, overrideFile).split(path.sep).join('/'), overrideFile, configDir);
+	const topology = opts.topology ?? 'single';
+	if (topology === 'sidecar') {
+		if (source.kind !== 'local') {
+			throw new InvalidInputError([{
+				file: location.file, line: 1, column: 1, entry: source.ref,
+				message: `the sidecar topology builds its proxy from the Feature's files, which a published reference (${source.ref}) does not put in the repository`,
+				hint: 'drop --feature-ref (and airlock.featureReference) to use the Feature copy that ships with Airlock, or use `topology: single`',
+			}]);
+		}
+		// No Feature in the agent's container: it gets no NET_ADMIN and runs no firewall.
+		editor.removeFeatures(isAirlockFeatureKey);
+		const sidecar = planSidecar(editor, { workspace: opts.workspace, composeFile: airlockCompose, copyDir, featureDir: source.featureDir, policyText: canonicalText(opts.policy), kind: location.kind });
 		editor.removeMounts(paths);
-		composeOverride = { file: overrideFile, before: readTextIfExists(overrideFile), after: composeOverrideText(opts.workspace, target, paths) };
+		editor.ensureEnv('containerEnv', sidecarProxyEnv());
+		editor.removeEnv('remoteEnv', Object.keys(sidecarProxyEnv()));
+		composeOverride = { file: airlockCompose, before: composeBefore, after: sidecar.composeText };
 	} else {
-		editor.ensureMounts(paths);
-	}
+		if (editor.node(['dockerComposeFile']) !== undefined && isConvertedConfig(editor, airlockCompose)) {
+			// Back from the sidecar topology: the image or Dockerfile config as it was.
+			restoreConvertedConfig(editor, airlockCompose);
+			composeOverride = { file: airlockCompose, before: composeBefore, after: null };
+		}
+		editor.ensureFeature(featureKey(source, location.kind), options);
+		if (editor.node(['dockerComposeFile']) !== undefined) {
+			const target = composeTargetOf(editor, opts.workspace, configDir, airlockCompose);
+			editor.ensureComposeFile(path.relative(configDir, airlockCompose).split(path.sep).join('/'), airlockCompose, configDir);
+			editor.removeMounts(paths);
+			composeOverride = { file: airlockCompose, before: composeBefore, after: composeOverrideText(opts.workspace, target, paths) };
+		} else {
+			editor.ensureMounts(paths);
+		}
 
-	// Container-level, so every process has them: the editor's, `docker exec`, login shells,
-	// services. The devcontainer CLI writes containerEnv after every Feature's install step, so
-	// the proxy (not running during the build) never breaks an install.
-	editor.ensureEnv('containerEnv', proxyEnv(proxyPort));
-	// Earlier Airlock versions put them in remoteEnv, which overrides containerEnv for the
-	// editor's processes: one place only.
-	editor.removeEnv('remoteEnv', Object.keys(proxyEnv(proxyPort)));
-	// The remote user's uid is left to the tools (updateRemoteUserUID), so the workspace stays
-	// writable when the host user's uid differs from the image user's. A remote user that ends up
-	// as uid 0 is never reported locked: the Feature checks that on every start.
-	// Editors and the devcontainer CLI connect (open terminals, start extensions and agents) only
-	// once the Feature's postStartCommand has seen the lock, on every start and restart. A
-	// `waitFor` the user chose stays as it is.
-	if (editor.node(['waitFor']) === undefined) {
-		editor.set(['waitFor'], WAIT_FOR_LOCK);
+		// Container-level, so every process has them: the editor's, `docker exec`, login shells,
+		// services. The devcontainer CLI writes containerEnv after every Feature's install step, so
+		// the proxy (not running during the build) never breaks an install.
+		editor.ensureEnv('containerEnv', proxyEnv(proxyPort));
+		// Earlier Airlock versions put them in remoteEnv, which overrides containerEnv for the
+		// editor's processes: one place only.
+		editor.removeEnv('remoteEnv', Object.keys(proxyEnv(proxyPort)));
+		// The remote user's uid is left to the tools (updateRemoteUserUID), so the workspace stays
+		// writable when the host user's uid differs from the image user's. A remote user that ends
+		// up as uid 0 is never reported locked: the Feature checks that on every start.
+		// Editors and the devcontainer CLI connect (open terminals, start extensions and agents)
+		// only once the Feature's postStartCommand has seen the lock, on every start and restart.
+		// A `waitFor` the user chose stays as it is.
+		if (editor.node(['waitFor']) === undefined) {
+			editor.set(['waitFor'], WAIT_FOR_LOCK);
+		}
 	}
 
 	const after = editor.text;
@@ -239,7 +265,11 @@ export function writeDevcontainer(plan: GeneratePlan, opts: GenerateOptions): vo
 		writeCopy(source.featureDir, plan.localFeatureTarget, { airlockVersion: airlockVersion(), origin: source.origin });
 	}
 	if (plan.composeOverride !== undefined && plan.composeOverride.after !== plan.composeOverride.before) {
-		writeFileAtomic(plan.composeOverride.file, plan.composeOverride.after);
+		if (plan.composeOverride.after === null) {
+			fs.rmSync(plan.composeOverride.file, { force: true });
+		} else {
+			writeFileAtomic(plan.composeOverride.file, plan.composeOverride.after);
+		}
 	}
 	if (plan.after !== plan.before) {
 		fs.mkdirSync(path.dirname(plan.file), { recursive: true });

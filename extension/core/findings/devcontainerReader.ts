@@ -132,11 +132,11 @@ export function readDevcontainerConfiguration(workspace: string): ReadOutcome {
 	// Image and Dockerfile configs: the devcontainer CLI runs `docker run` with these.
 	const runArgs = prop('runArgs');
 	settings.push(...settingsFromRunArgs(stringsOf(runArgs).map(({ value, node }) => ({ value, at: at(node) }))));
-	for (const { value, node } of [...stringsOf(prop('appPort'))]) {
+	// A number in appPort is published on 127.0.0.1 by the devcontainer CLI; a string is passed to `-p` as written.
+	for (const { value, node } of stringsOf(prop('appPort'))) {
 		const hostIp = publishHostIp(value);
 		settings.push({ kind: 'publish', ...(hostIp !== undefined ? { hostIp } : {}), written: `"appPort": ${source(node)}`, at: at(node) });
 	}
-	// A number in appPort is published on 127.0.0.1 by the devcontainer CLI: not on every interface.
 
 	const image = prop('image');
 	let kind: ReadConfiguration['kind'] = 'image';

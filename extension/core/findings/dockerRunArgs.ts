@@ -30,7 +30,7 @@ function switchedOn(value: string | undefined): boolean {
 	return value === undefined || !/^(false|0)$/i.test(value);
 }
 
-interface Option {
+export interface RunArgOption {
 	readonly name: string;
 	readonly value?: string;
 	readonly written: string;
@@ -38,8 +38,8 @@ interface Option {
 }
 
 /** Splits `runArgs` into options the way the docker CLI does (`--x=y`, `--x y`, `-p80:80`, `-it`). */
-function options(args: readonly RunArg[]): Option[] {
-	const out: Option[] = [];
+export function runArgOptions(args: readonly RunArg[]): RunArgOption[] {
+	const out: RunArgOption[] = [];
 	for (let i = 0; i < args.length; i++) {
 		const { value: arg, at } = args[i];
 		const next = (): string | undefined => {
@@ -87,7 +87,7 @@ function options(args: readonly RunArg[]): Option[] {
 /** The container settings in `runArgs` (docker run options), each pointing at its element. */
 export function settingsFromRunArgs(args: readonly RunArg[]): ContainerSetting[] {
 	const settings: ContainerSetting[] = [];
-	for (const o of options(args)) {
+	for (const o of runArgOptions(args)) {
 		const base = { written: o.written, at: o.at };
 		const value = o.value ?? '';
 		switch (o.name) {

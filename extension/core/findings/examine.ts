@@ -6,7 +6,7 @@ import { readDevcontainerConfiguration } from './devcontainerReader';
 import { defeatsNoNewPrivileges, findingsOf, type WorkspaceFacts } from './rules';
 import { severityOf, severityReason, type AgentAccess } from './severity';
 import type { ReadConfiguration } from './settings';
-import { SINGLE_CONTAINER, type LockTopology } from './topology';
+import { SIDECAR, SINGLE_CONTAINER, type LockTopology } from './topology';
 
 /**
  * A finding about the container itself: a setting that lets the agent around the proxy or to
@@ -29,6 +29,7 @@ export interface ContainerExamination {
 	/** The devcontainer.json examined, or where `airlock generate` would create it. */
 	readonly configFile: string;
 	readonly configExists: boolean;
+	readonly configKind: ReadConfiguration['kind'];
 	readonly topology: string;
 	readonly access: AgentAccess;
 	/** Blockers first, then warnings; each in file order. */
@@ -93,7 +94,7 @@ export function examineConfiguration(config: ReadConfiguration, facts: Workspace
 		};
 	});
 	findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column);
-	return { configFile: config.configFile, configExists: config.configExists, topology: topology.name, access, findings, notes: [...notes] };
+	return { configFile: config.configFile, configExists: config.configExists, configKind: config.kind, topology: topology.name, access, findings, notes: [...notes] };
 }
 
 /**
@@ -102,7 +103,9 @@ export function examineConfiguration(config: ReadConfiguration, facts: Workspace
  */
 export function examineWorkspace(workspace: string, options: ExamineOptions = {}): ContainerExamination {
 	const { config, notes } = readDevcontainerConfiguration(workspace);
-	return examineConfiguration(config, workspaceFactsOf(workspace), options, notes);
+	// The plan's terms say where the lock lives when the caller does not.
+	const topology = options.topology ?? ((options.accepted ?? []).includes('topology sidecar') ? SIDECAR : undefined);
+	return examineConfiguration(config, workspaceFactsOf(workspace), { ...options, ...(topology ? { topology } : {}) }, notes);
 }
 
 export function unacceptedBlockers(examination: Pick<ContainerExamination, 'findings'>): Finding[] {

@@ -257,7 +257,10 @@ function editorChannelFindings(config: ReadConfiguration): RawFinding[] {
 export function findingsOf(config: ReadConfiguration, ctx: RuleContext): RawFinding[] {
 	const all = [
 		...findingsOfSettings(config.settings, ctx, ''),
-		...(ctx.topology.siblingsReachable ? config.siblings.flatMap((s) => findingsOfSettings(s.settings, ctx, `Service ${s.service} (which the agent can reach): `)) : []),
+		// The lock's own services (the sidecar's gate and proxy) are the lock, not a door beside it.
+		...(ctx.topology.siblingsReachable
+			? config.siblings.filter((s) => !ctx.topology.lockedServices.includes(s.service)).flatMap((s) => findingsOfSettings(s.settings, ctx, `Service ${s.service} (which the agent can reach): `))
+			: []),
 	];
 	const hostCode = hostCodeFinding(config, ctx);
 	if (hostCode) {

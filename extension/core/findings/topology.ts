@@ -11,7 +11,7 @@ export interface LockTopology {
 	readonly agentMayBeRoot: boolean;
 	/** Capabilities the lock adds to the agent's container itself (never a finding). */
 	readonly lockCapabilities: readonly string[];
-	/** Compose services whose network namespace the lock controls (sharing it is not a finding). */
+	/** The lock's own Compose services: sharing their network namespace is not a finding, nor are their settings. */
 	readonly lockedServices: readonly string[];
 	/** Other running services are reachable from the agent, so their settings count too. */
 	readonly siblingsReachable: boolean;
@@ -28,4 +28,17 @@ export const SINGLE_CONTAINER: LockTopology = {
 	lockCapabilities: ['NET_ADMIN'],
 	lockedServices: [],
 	siblingsReachable: false,
+};
+
+/**
+ * The sidecar topology (docs/sidecar.md): the agent may be root in its container and keeps
+ * Docker's default capabilities; the gate (which owns the agent's network namespace) and the
+ * proxy are Airlock's own services; services on the internal network are reachable directly.
+ */
+export const SIDECAR: LockTopology = {
+	name: 'sidecar',
+	agentMayBeRoot: true,
+	lockCapabilities: [],
+	lockedServices: ['airlock-gate', 'airlock-proxy'],
+	siblingsReachable: true,
 };

@@ -26,7 +26,7 @@ export interface ConfigChange {
 export interface FileChange {
 	/** Relative to the workspace, with forward slashes. */
 	readonly file: string;
-	readonly action: 'create' | 'update' | 'copy';
+	readonly action: 'create' | 'update' | 'copy' | 'delete';
 	/** One line: why this file is written at all. */
 	readonly why: string;
 	readonly hunks: readonly DiffHunk[];
@@ -46,7 +46,7 @@ export interface DevcontainerPlanLike {
 	readonly after: string;
 	readonly localFeatureTarget?: string;
 	readonly localFeatureStale?: boolean;
-	readonly composeOverride?: { readonly file: string; readonly before: string | null; readonly after: string };
+	readonly composeOverride?: { readonly file: string; readonly before: string | null; readonly after: string | null };
 }
 
 const WHY = {
@@ -311,11 +311,16 @@ export function devcontainerPreview(workspace: string, plan: DevcontainerPlanLik
 	}
 	const override = plan.composeOverride;
 	if (override !== undefined && override.after !== override.before) {
+		const sidecar = override.after !== null && override.after.includes('airlock-gate:');
 		files.push({
 			file: relative(workspace, override.file),
-			action: override.before === null ? 'create' : 'update',
-			why: 'Mounts the dev container configuration read-only in the Compose service (Compose drops `readonly` from devcontainer.json mounts).',
-			hunks: diffHunks(override.before ?? '', override.after),
+			action: override.after === null ? 'delete' : override.before === null ? 'create' : 'update',
+			why: override.after === null
+				? 'Not needed in the single-container topology: the image or Dockerfile configuration it held is back in devcontainer.json.'
+				: sidecar
+					? 'The sidecar topology: the proxy in a container of its own (built from the Feature copy), the gate that closes the agent\'s network namespace, and the agent on the internal network only.'
+					: 'Mounts the dev container configuration read-only in the Compose service (Compose drops `readonly` from devcontainer.json mounts).',
+			hunks: diffHunks(override.before ?? '', override.after ?? ''),
 			changes: [],
 		});
 	}

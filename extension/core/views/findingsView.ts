@@ -1,6 +1,7 @@
 import * as path from 'node:path';
-import { FINDING_KINDS, examineWorkspaceSafely, findingLocation, unacceptedBlockers, type ExaminationOutcome, type FindingId, type Severity } from '../findings';
+import { FINDING_KINDS, examineWorkspaceSafely, unacceptedBlockers, type ExaminationOutcome, type FindingId, type Severity } from '../findings';
 import type { Acceptance, Plan } from '../plan';
+import { HOST_CODE_COST } from '../findings/safeDefaults';
 
 /**
  * The container findings group of the plan webview (media/plan.js): plain JSON-safe data. It
@@ -22,6 +23,8 @@ export interface FindingRowView {
 	readonly detail: string;
 	/** Why the project accepts it (`accept:` in airlock.yaml), when it does. */
 	readonly acceptedBecause?: string;
+	/** A safe default Airlock can write for it, and what it costs (host-code-writable, image and Dockerfile configs). */
+	readonly offer?: { readonly action: 'protectHostCode'; readonly label: string; readonly cost: string };
 }
 
 export interface FindingsView {
@@ -59,6 +62,7 @@ export function buildFindingsView(outcome: ExaminationOutcome, acceptances: read
 			id: f.id, title: FINDING_KINDS[f.id].title, severity: f.severity, accepted: f.accepted,
 			file: f.file, line: f.line, column: f.column, location: `${relative(workspace, f.file)}:${f.line}:${f.column}`,
 			setting: f.setting, detail: f.detail, ...(f.accepted && because !== undefined ? { acceptedBecause: because } : {}),
+			...(f.id === 'host-code-writable' && ex.configExists && ex.configKind !== 'compose' ? { offer: { action: 'protectHostCode' as const, label: 'Keep Them Read-Only', cost: `Adds read-only binds to devcontainer.json; ${HOST_CODE_COST}.` } } : {}),
 		};
 	});
 	const openBlockers = unacceptedBlockers(ex).length;
@@ -81,4 +85,3 @@ export function findingsViewFor(workspace: string, plan: Pick<Plan, 'terms' | 'a
 	return buildFindingsView(examineWorkspaceSafely(workspace, { accepted: plan.terms }), plan.acceptances ?? [], workspace);
 }
 
-export { findingLocation };

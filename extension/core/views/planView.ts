@@ -1,4 +1,5 @@
 import type { Plan, PlanDiff, PlanEntry } from '../plan';
+import type { Topology } from '../policyFile';
 import type { Mode } from '../enforcedPolicy';
 import type { RiskNote } from '../risks';
 import type { FindingsView } from './findingsView';
@@ -69,6 +70,9 @@ export interface PlanView {
 	/** One sentence for the top of the page. */
 	readonly headline: string;
 	readonly modeChange?: { readonly from: Mode; readonly to: Mode };
+	/** Where the lock lives, and whether that changed since the approval. */
+	readonly topology: Topology;
+	readonly topologyChange?: { readonly from: Topology; readonly to: Topology };
 	readonly groups: readonly PlanGroupView[];
 	readonly notes: readonly string[];
 	readonly counts: { readonly hosts: number; readonly added: number; readonly changed: number; readonly removed: number; readonly risky: number };
@@ -173,7 +177,7 @@ function row(entry: PlanEntry, change: EntryChange, changeDetails: readonly stri
 	};
 }
 
-function headlineFor(state: ApprovalState, counts: PlanView['counts'], modeChange: PlanView['modeChange'], acceptanceChanges = 0): string {
+function headlineFor(state: ApprovalState, counts: PlanView['counts'], modeChange: PlanView['modeChange'], acceptanceChanges = 0, topologyChange?: PlanView['topologyChange']): string {
 	if (state === 'never-approved') {
 		return `Nothing is approved for this repository yet: ${counts.hosts} host${counts.hosts === 1 ? '' : 's'} to review.`;
 	}
@@ -192,6 +196,9 @@ function headlineFor(state: ApprovalState, counts: PlanView['counts'], modeChang
 	}
 	if (modeChange) {
 		parts.push(`mode ${modeChange.from} → ${modeChange.to}`);
+	}
+	if (topologyChange) {
+		parts.push(`topology ${topologyChange.from} → ${topologyChange.to}`);
 	}
 	if (acceptanceChanges) {
 		parts.push(`${acceptanceChanges} container finding acceptance${acceptanceChanges === 1 ? '' : 's'} changed`);
@@ -232,8 +239,10 @@ export function buildPlanView(plan: Plan, diff: PlanDiff, approval?: ApprovalSum
 		hash: plan.hash,
 		...(approval ? { approvedHash: approval.planHash, approvedBy: approval.approvedBy, approvedAt: approval.approvedAt } : {}),
 		state,
-		headline: headlineFor(state, counts, diff.modeChanged, (diff.acceptancesAdded?.length ?? 0) + (diff.acceptancesRemoved?.length ?? 0)),
+		headline: headlineFor(state, counts, diff.modeChanged, (diff.acceptancesAdded?.length ?? 0) + (diff.acceptancesRemoved?.length ?? 0), diff.topologyChanged),
 		...(diff.modeChanged ? { modeChange: diff.modeChanged } : {}),
+		topology: plan.topology ?? 'single',
+		...(diff.topologyChanged ? { topologyChange: diff.topologyChanged } : {}),
 		groups,
 		notes: [...plan.notes],
 		counts,
@@ -247,6 +256,9 @@ export function diffLines(diff: PlanDiff): string[] {
 	const lines: string[] = [];
 	if (diff.modeChanged) {
 		lines.push(`~ mode ${diff.modeChanged.from} → ${diff.modeChanged.to}`);
+	}
+	if (diff.topologyChanged) {
+		lines.push(`~ topology ${diff.topologyChanged.from} → ${diff.topologyChanged.to}`);
 	}
 	for (const e of diff.added) {
 		lines.push(`+ ${displayHost(e)} [${portsLabel(e)}] (${e.sources.join(', ')})`);

@@ -4,7 +4,8 @@ import { detectPresets } from '../../core/detectPresets';
 import { createPolicyFile, newPolicyText } from '../../core/policyEdit';
 import { BASELINE_PRESET, listPresets, loadPreset } from '../../core/presets';
 import { requireHostFolder } from '../hostOnly';
-import { reportError } from '../nextStep';
+import { describeError, reportError } from '../nextStep';
+import { sidecarSupport } from '../../docker/sidecarSupport';
 import { PlanPanel } from '../planPanel';
 import { policyFileOf } from '../planReview';
 import type { AirlockSession } from '../session';
@@ -49,8 +50,11 @@ export async function lockRepository(session: AirlockSession): Promise<void> {
 		if (!picked) {
 			return;
 		}
-		const file = createPolicyFile(workspace, newPolicyText({ presets: picked.map((p) => p.preset) }));
-		session.output.info(`Created ${file} with presets: ${picked.map((p) => p.preset).join(', ') || 'none'}.`);
+		// The sidecar where this machine can run it, with why (the review shows it; airlock.yaml says it).
+		const support = await sidecarSupport(session.docker).catch((err: unknown) => ({ supported: false, why: `the single topology: the Docker engine did not answer (${describeError(err).message})` }));
+		const topology = { value: support.supported ? ('sidecar' as const) : ('single' as const), why: support.why };
+		const file = createPolicyFile(workspace, newPolicyText({ presets: picked.map((p) => p.preset), topology }));
+		session.output.info(`Created ${file} with presets: ${picked.map((p) => p.preset).join(', ') || 'none'}; ${topology.why}.`);
 		PlanPanel.show(session);
 	} catch (err) {
 		await reportError('cannot lock this repository', err, session.output);

@@ -46,12 +46,12 @@ export async function proposePolicy(session: AirlockSession): Promise<void> {
 		return;
 	}
 	try {
-		const container = await session.findContainer();
-		if (!container) {
+		const located = await session.findLock();
+		if (!located) {
 			await vscode.window.showInformationMessage('Airlock: no locked container is running for this folder, so there is no traffic to learn from. Start it in audit mode, use the project, then propose again (or `airlock propose --log FILE` with a recorded log).');
 			return;
 		}
-		const { entries } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Airlock: reading what the proxy saw…' }, () => readObservedLog(session.docker, container.id));
+		const { entries } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Airlock: reading what the proxy saw…' }, () => readObservedLog(located.lock.docker, located.lock.control.id));
 		ingestIntoBooks(workspace, entries);
 		const project = parsePolicyText(before, file);
 		const layers = readLayers(workspace);

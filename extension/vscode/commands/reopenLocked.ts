@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { readApproval } from '../../core/approvals';
-import { parseCanonicalText } from '../../core/enforcedPolicy';
+import { approvedPolicyOf, readApproval } from '../../core/approvals';
 import { devContainersAvailable } from '../devContainers';
 import { devcontainerProblems } from '../devcontainerSync';
 import { requireHostFolder } from '../hostOnly';
@@ -31,7 +30,7 @@ export async function reopenLocked(session: AirlockSession): Promise<void> {
 			await showWarningWithSteps('Airlock: nothing is approved for this repository yet; its container would deny all egress.', [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) }]);
 			return;
 		}
-		const { problems } = devcontainerProblems(workspace, parseCanonicalText(approval.canonicalPolicy));
+		const { problems } = devcontainerProblems(workspace, approvedPolicyOf(approval));
 		if (problems.length > 0) {
 			await showWarningWithSteps(`Airlock: devcontainer.json does not carry the approved plan yet: ${problems[0]}`, [{ label: 'Review & Approve', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) }], session.output);
 			return;

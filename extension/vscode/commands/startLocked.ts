@@ -82,7 +82,7 @@ export async function startLocked(session: AirlockSession): Promise<void> {
 					return await startLockedContainer({
 						docker: session.docker,
 						approved,
-						generate: generateOptionsFor(workspace, approved.policy),
+						generate: generateOptionsFor(workspace, approved),
 						lockTimeoutMs: LOCK_TIMEOUT_MS,
 						signal: controller.signal,
 						say: (line, at) => {

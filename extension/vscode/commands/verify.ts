@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { COMMAND } from '../../core/views/commandIds';
 import { parseVerifyJson, verifyReport } from '../../core/views/verifyReport';
-import { runVerify } from '../../docker/control';
+import { verifyLock } from '../../docker/lock';
 import { devContainerLabel } from '../../docker/displayName';
 import { describeError, showErrorWithSteps, showInfoWithSteps, showWarningWithSteps, type NextStep } from '../nextStep';
 import type { AirlockSession } from '../session';
@@ -17,22 +17,23 @@ export async function verify(session: AirlockSession): Promise<void> {
 		await vscode.window.showInformationMessage('Airlock: verification runs on the host, against the container. Inside the container, `airlock-ctl status` (as root) shows the state.');
 		return;
 	}
-	let container;
+	let located;
 	try {
-		container = await session.findContainer();
+		located = await session.findLock();
 	} catch (err) {
 		await showErrorWithSteps(`Airlock: cannot verify: ${describeError(err).message}`, [{ label: 'Retry', run: () => verify(session) }], out);
 		return;
 	}
-	if (!container) {
+	if (!located) {
 		await showInfoWithSteps(`Airlock: no locked container is running for ${session.hostPath}, so there is nothing to verify.`, [{ label: 'Start Locked Container', run: () => vscode.commands.executeCommand(COMMAND.startLocked) }], out);
 		return;
 	}
-	const found = container;
+	const found = located.container;
+	const foundLock = located.lock;
 	const label = devContainerLabel(found);
 	const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Airlock: verifying ${label}…` }, async () => {
 		try {
-			return await runVerify(session.docker, found.id, ['--json']);
+			return await verifyLock(foundLock, ['--json']);
 		} catch (err) {
 			return err;
 		}

@@ -82,4 +82,16 @@ describe('airlock CLI: container findings (in-process)', () => {
 		assert.match(again.stderr, /host-network/);
 		assert.doesNotMatch(again.stderr, /: engine-socket: /);
 	});
+
+	it("the sidecar's own services (gate and proxy) are the lock, not doors: its generated config passes check", async () => {
+		ws.write('.devcontainer/devcontainer.json', '{ "image": "mcr.microsoft.com/devcontainers/base:bookworm", "remoteUser": "vscode" }\n');
+		ws.write('.devcontainer/airlock.yaml', 'version: 1\ntopology: sidecar\nbaseline: false\nallow: [api.example.com]\n');
+		assert.equal((await airlock(ws, ['approve', '--yes'])).code, 0);
+		const generate = await airlock(ws, ['generate']);
+		assert.equal(generate.code, 0, generate.stderr);
+		const check = await airlock(ws, ['check']);
+		assert.equal(check.code, 0, check.stderr);
+		const json = JSON.parse((await airlock(ws, ['plan', '--json'])).stdout) as { findings: { id: string; severity: string }[] };
+		assert.deepEqual(json.findings.filter((f) => f.severity === 'blocker'), []);
+	});
 });

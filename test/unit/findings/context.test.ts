@@ -29,7 +29,7 @@ describe('findings: severity depends on what the agent can use, as the topology 
 	it('a root agent (sidecar) makes SYS_PTRACE a blocker; NET_ADMIN counts once the lock does not add it; reachable services count', () => {
 		const ws = makeTempWorkspace({
 			[DC]: '{ "dockerComposeFile": "compose.yml", "service": "agent", "workspaceFolder": "/w" }',
-			'.devcontainer/compose.yml': 'services:\n  agent:\n    image: node:22\n    cap_add: [SYS_PTRACE, NET_ADMIN]\n    network_mode: service:airlock-proxy\n  airlock-proxy:\n    image: airlock/proxy\n  helper:\n    image: docker:dind\n    privileged: true\n',
+			'.devcontainer/compose.yml': 'services:\n  agent:\n    image: node:22\n    cap_add: [SYS_PTRACE, NET_ADMIN]\n    network_mode: service:airlock-proxy\n  airlock-proxy:\n    image: airlock/proxy\n    cap_add: [NET_ADMIN]\n  helper:\n    image: docker:dind\n    privileged: true\n',
 		});
 		try {
 			const single = examineWorkspace(ws.dir, { editorChannels: false, topology: SINGLE_CONTAINER });
@@ -43,7 +43,7 @@ describe('findings: severity depends on what the agent can use, as the topology 
 				'blocker added-capability cap_add: NET_ADMIN',
 				'blocker docker-in-docker image: docker:dind',
 				'blocker privileged privileged: true',
-			]);
+			], "the lock's own service (airlock-proxy with NET_ADMIN) is not a door");
 			assert.match(sidecar.findings[0].detail, /the agent may run as root in this container/);
 			assert.match(sidecar.findings[2].detail, /^Service helper \(which the agent can reach\): /);
 			assert.deepEqual(sidecar.access, { agentMayBeRoot: true, noNewPrivilegesDefeated: false });

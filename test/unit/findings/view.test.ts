@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { addAcceptance } from '../../../extension/core/findings/acceptEdit';
+import { protectHostCode } from '../../../extension/core/findings/safeDefaults';
+import { examineWorkspace } from '../../../extension/core/findings';
 import { InvalidInputError } from '../../../extension/core/errors';
 import { diffPlans, resolvePlan } from '../../../extension/core/plan';
 import { buildPlanView, diffLines } from '../../../extension/core/views/planView';
@@ -65,6 +67,41 @@ describe('policy edit: accept a finding from the editor', () => {
 			assert.match(text, /accept:\n {2}- \{ finding: engine-socket, reason: builds images \}\n {2}- \{ finding: device, reason: needs \/dev\/kvm \}\n$/);
 			assert.deepEqual(resolvePlan(ws.dir, ws.env).terms, ['accept device', 'accept engine-socket']);
 			assert.throws(() => addAcceptance(ws.dir, 'privileged', '  '), InvalidInputError);
+		} finally {
+			ws.cleanup();
+		}
+	});
+});
+
+describe('safe default: keep the code that runs on the host read-only', () => {
+	it('adds read-only binds for the host-run paths (an empty .vscode made for its bind), once; the finding then goes away', () => {
+		const ws = makeTempWorkspace({
+			[DC]: '{\n\t// mine\n\t"image": "alpine",\n\t"mounts": ["source=${localWorkspaceFolder}/.git/hooks,target=${containerWorkspaceFolder}/.git/hooks,type=bind"]\n}\n',
+			'.git/hooks/pre-commit': '#!/bin/sh\n',
+			'.git/config': '[core]\n',
+			'.devcontainer/airlock.yaml': POLICY,
+		});
+		try {
+			const before = examineWorkspace(ws.dir, { editorChannels: false }).findings;
+			assert.deepEqual(before.map((f) => f.id), ['host-code-writable']);
+			const view = findingsViewFor(ws.dir, resolvePlan(ws.dir, ws.env));
+			assert.match(view.rows[0].offer?.cost ?? '', /husky/);
+			assert.deepEqual(protectHostCode(ws.dir).added, ['.git/hooks', '.git/config', '.vscode']);
+			const text = ws.read(DC);
+			assert.match(text, /\/\/ mine/);
+			assert.equal((text.match(/\.git\/hooks,type=bind,readonly/g) ?? []).length, 1, 'the writable bind was replaced, not doubled');
+			assert.match(text, /\.git\/config,type=bind,readonly/);
+			assert.deepEqual(protectHostCode(ws.dir).added, []);
+			assert.deepEqual(examineWorkspace(ws.dir, { editorChannels: false }).findings, []);
+		} finally {
+			ws.cleanup();
+		}
+	});
+
+	it('says where the binds go for a Compose config instead of writing what Compose would make writable', () => {
+		const ws = makeTempWorkspace({ [DC]: '{ "dockerComposeFile": "c.yml", "service": "a" }', '.devcontainer/c.yml': 'services:\n  a:\n    image: alpine\n', '.vscode/settings.json': '{}' });
+		try {
+			assert.throws(() => protectHostCode(ws.dir), (err: unknown) => err instanceof InvalidInputError && /read_only: true/.test(err.problems[0].hint ?? ''));
 		} finally {
 			ws.cleanup();
 		}

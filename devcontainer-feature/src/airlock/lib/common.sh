@@ -17,11 +17,20 @@ AIRLOCK_LOG_DIR=/var/log/airlock
 AIRLOCK_ACCESS_LOG=$AIRLOCK_LOG_DIR/access.log
 AIRLOCK_POLICY_HEADER='airlock-policy 1'
 
-# Install-time settings (written by install.sh): remote user, proxy port and user, sudo kept.
+# Install-time settings (written by install.sh): remote user, proxy port and user, sudo kept,
+# and the role: `container` (the Feature in the agent's own container: firewall and proxy there)
+# or `proxy` (the sidecar topology's proxy container, where everything runs as the proxy user and
+# the state that changes lives on the volume at /var/lib/airlock, the root file system being
+# read-only).
 AIRLOCK_REMOTE_USER=
 AIRLOCK_PROXY_PORT=3128
 AIRLOCK_PROXY_USER=proxy
 AIRLOCK_ALLOW_SUDO=false
+AIRLOCK_ROLE=container
+AIRLOCK_STATE_DIR=/var/lib/airlock
+# The address Squid listens on: loopback in the agent's container; in the proxy container the
+# address its internal-network name resolves to (written by `proxy-run` to /run/airlock/listen).
+AIRLOCK_LISTEN=127.0.0.1
 airlock_load_settings() {
 	if [ -r "$AIRLOCK_SETTINGS" ]; then
 		# Only KEY=value lines we wrote ourselves; parsed, not sourced, so the file cannot run code.
@@ -32,8 +41,23 @@ airlock_load_settings() {
 				PROXY_PORT) AIRLOCK_PROXY_PORT=$value ;;
 				PROXY_USER) AIRLOCK_PROXY_USER=$value ;;
 				ALLOW_SUDO) AIRLOCK_ALLOW_SUDO=$value ;;
+				ROLE) AIRLOCK_ROLE=$value ;;
 			esac
 		done <"$AIRLOCK_SETTINGS"
+	fi
+	if [ "$AIRLOCK_ROLE" = proxy ]; then
+		AIRLOCK_POLICY=$AIRLOCK_STATE_DIR/policy
+		AIRLOCK_SQUID_DIR=$AIRLOCK_STATE_DIR/squid
+		# The root file system is read-only and a tmpfs would be root's: run state on the volume
+		# too (stale state from before a restart is recognised as such, see airlock_status_json).
+		AIRLOCK_RUN=$AIRLOCK_STATE_DIR/run
+		AIRLOCK_STATUS=$AIRLOCK_RUN/status.json
+		AIRLOCK_STATE=$AIRLOCK_RUN/state
+		AIRLOCK_SQUID_PID=$AIRLOCK_RUN/squid.pid
+		AIRLOCK_SUPERVISOR_PID=$AIRLOCK_RUN/supervisor.pid
+		if [ -r "$AIRLOCK_RUN/listen" ]; then
+			AIRLOCK_LISTEN=$(cat "$AIRLOCK_RUN/listen")
+		fi
 	fi
 }
 

@@ -30,6 +30,13 @@ airlock_fw_backend() {
 	fi
 }
 
+# The iptables (4) or ip6tables (6) command of BACKEND, for single rules.
+airlock_fw_cmd() {
+	local family=$1 backend=$2 base=iptables
+	[ "$family" = 6 ] && base=ip6tables
+	if [ "$backend" = default ]; then echo "$base"; else echo "$base-$backend"; fi
+}
+
 airlock_fw_restore_cmd() {
 	local family=$1 backend=$2 base=iptables
 	[ "$family" = 6 ] && base=ip6tables

@@ -1,0 +1,280 @@
+/*
+ * The sidecar topology, end to end (docs/sidecar.md): `topology: sidecar` in airlock.yaml, then
+ * `airlock up` with the real devcontainer CLI and Docker Compose. The agent is root with Docker's
+ * default capabilities (raw sockets included); every negative probe comes after a positive
+ * control through the proxy, and a block must look like one (403, refused at once, EPERM, a
+ * name that does not resolve), never a time-out. A test resolver records every query it gets,
+ * to prove no lookup of the agent's leaves by any path.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { containerLogs, docker, dockerOk, leftovers, newTestRun, removeEverything } from './lib/docker';
+import { describeRun, run, type RunResult } from './lib/process';
+import { createTestNetwork, type TestNetwork, type TestNetworkPlan } from './lib/testNetwork';
+import { ensureTestHostImage, pageBody, startWebHost, TEST_HOST_IMAGE, type WebHost } from './lib/testHosts';
+import { DEV_IMAGE, REPO_ROOT } from './lib/workspace';
+
+const NETWORK: TestNetworkPlan = { subnetV4: '198.51.100.144/28', subnetV6: '2001:db8:aa::/64' };
+const ALLOWED = 'allowed.airlock-sidecar.example';
+const DENIED = 'denied.airlock-sidecar.example';
+const LATER = 'later.airlock-sidecar.example';
+const TUNNEL = 'tunnel.airlock-sidecar.example';
+/** Answered only by the test resolver: a query for it anywhere but through the proxy is a leak. */
+const LEAK_NAME = 'leak-probe.airlock-sidecar.example';
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+/** An agent image that keeps sudo for its user and has an ssh client, as many dev images do. */
+const DOCKERFILE = [
+	`FROM ${DEV_IMAGE}`,
+	'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends sudo openssh-client \\',
+	' && rm -rf /var/lib/apt/lists/* \\',
+	" && echo 'dev ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/dev && chmod 0440 /etc/sudoers.d/dev",
+	'',
+].join('\n');
+
+interface Curl {
+	readonly exit: number;
+	readonly http: number;
+	readonly connect: number;
+	readonly body: string;
+	readonly stderr: string;
+}
+
+describe('sidecar topology: the lock beside the agent, and the agent may be root', function () {
+	this.timeout(1_800_000);
+	const testRun = newTestRun('sidecar');
+	const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-e2e-sidecar-'));
+	const workspace = path.join(root, 'sidecar-app');
+	const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: path.join(root, 'config'), AIRLOCK_APPROVER: 'tester@e2e' };
+	let net: TestNetwork;
+	let web: WebHost;
+	let agent = '';
+	let proxy = '';
+	let gate = '';
+
+	const airlock = (args: readonly string[], timeoutMs = 120_000): Promise<RunResult> => run(process.execPath, [CLI, ...args, '--workspace', workspace], { env, timeoutMs });
+	const inAgent = (script: string, user = 'root'): Promise<RunResult> => docker(['exec', '-u', user, agent, 'sh', '-c', script], { timeoutMs: 60_000 });
+
+	/** curl as root in the agent's container, with the proxy from its environment unless `direct`. */
+	async function curl(url: string, options: { direct?: boolean; user?: string } = {}): Promise<Curl> {
+		const args = `-sS -k --connect-timeout 5 --max-time 8 -w '\\n#%{http_code} %{http_connect}'${options.direct ? " --noproxy '*'" : ''} ${url}`;
+		const r = await inAgent(`curl ${args}; echo " exit=$?"`, options.user);
+		const m = /#(\d{3}) (\d{3}) exit=(\d+)/.exec(r.stdout);
+		assert.ok(m, `curl did not run: ${r.stdout}${r.stderr}`);
+		return { exit: Number(m[3]), http: Number(m[1]), connect: Number(m[2]), body: r.stdout.split('\n#')[0], stderr: r.stderr };
+	}
+	const show = (c: Curl): string => `exit ${c.exit} http ${c.http} connect ${c.connect}: ${c.stderr}${c.body.slice(0, 200)}`;
+	async function control(): Promise<void> {
+		const c = await curl(`https://${ALLOWED}/index.html`);
+		assert.deepEqual([c.exit, c.http, c.body], [0, 200, pageBody('web')], show(c));
+	}
+
+	before(async function () {
+		await ensureTestHostImage();
+		net = await createTestNetwork(testRun, NETWORK);
+		web = await startWebHost(testRun, net, { hostNumber: 10, hostName: 'web', dnsNames: { [LEAK_NAME]: net.hostV4(10), [ALLOWED]: net.hostV4(10) } });
+		fs.mkdirSync(path.join(workspace, '.devcontainer'), { recursive: true });
+		fs.writeFileSync(path.join(workspace, '.devcontainer', 'Dockerfile'), DOCKERFILE);
+		fs.writeFileSync(path.join(workspace, '.devcontainer', 'devcontainer.json'), JSON.stringify({
+			name: 'sidecar-app',
+			build: { dockerfile: 'Dockerfile', options: ['--network=host'] },
+			remoteUser: 'dev',
+			// The user's own network and names: in the sidecar topology they become the proxy's way out.
+			runArgs: ['--network', net.name, '--add-host', `${DENIED}:${web.ipv4}`, '--add-host', `${LATER}:${web.ipv4}`, '--add-host', `${TUNNEL}:${web.ipv4}`, '--dns', web.ipv4, ...testRun.labelArgs],
+		}, null, 2) + '\n');
+		fs.writeFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), [
+			'version: 1', 'topology: sidecar', 'baseline: false', 'allow:', `  - ${ALLOWED}`, `  - { host: ${TUNNEL}, ports: [22], reason: "git over ssh" }`, '',
+		].join('\n'));
+	});
+
+	afterEach(async function () {
+		if (this.currentTest?.state === 'failed' && proxy) {
+			console.log(`--- proxy ---\n${await containerLogs(proxy)}\n--- gate ---\n${await containerLogs(gate)}`);
+		}
+	});
+
+	after(async function () {
+		this.timeout(300_000);
+		await airlock(['down']).catch(() => undefined);
+		await removeEverything(testRun);
+		fs.rmSync(root, { recursive: true, force: true });
+	});
+
+	it('up: a Compose project with the proxy and the gate; the agent on the internal network only, no NET_ADMIN, locked', async () => {
+		assert.equal((await airlock(['approve', '--yes'])).code, 0);
+		const up = await airlock(['up', '--json'], 1_200_000);
+		assert.equal(up.code, 0, describeRun('airlock up', ['--json'], up));
+		const result = JSON.parse(up.stdout.trim().split('\n').pop() ?? '{}') as { containerId: string; proxyContainerId: string; locked: boolean; remoteUser: string };
+		assert.equal(result.locked, true);
+		assert.ok(result.proxyContainerId, 'up --json names the proxy container');
+		agent = result.containerId;
+		proxy = result.proxyContainerId;
+		const info = JSON.parse((await dockerOk(['inspect', agent, proxy])).stdout) as { Id: string; HostConfig: { NetworkMode: string; CapAdd: string[] | null; CapDrop: string[] | null; ReadonlyRootfs: boolean; Sysctls?: Record<string, string> }; Config: { User: string } }[];
+		const [a, p] = info;
+		gate = a.HostConfig.NetworkMode.replace(/^container:/, '');
+		assert.match(a.HostConfig.NetworkMode, /^container:[0-9a-f]{64}$/, 'the agent joins the gate\'s namespace');
+		assert.deepEqual(a.HostConfig.CapAdd ?? [], [], 'the agent gets no capability added');
+		assert.deepEqual(p.HostConfig.CapDrop, ['ALL']);
+		assert.equal(p.HostConfig.ReadonlyRootfs, true);
+		assert.equal(p.Config.User, 'proxy');
+		assert.equal(p.HostConfig.Sysctls?.['net.ipv4.ip_forward'], '0');
+		const gateNets = JSON.parse((await dockerOk(['inspect', '-f', '{{json .NetworkSettings.Networks}}', gate])).stdout) as Record<string, unknown>;
+		assert.deepEqual(Object.keys(gateNets).map((n) => n.replace(/^.*_/, '')), ['airlock-internal']);
+		const internal = JSON.parse((await dockerOk(['network', 'inspect', Object.keys(gateNets)[0]])).stdout) as { Internal: boolean }[];
+		assert.equal(internal[0].Internal, true);
+		const status = await airlock(['status', '--json']);
+		assert.equal(status.code, 0, status.stderr);
+		const s = JSON.parse(status.stdout) as { state: string; topology: string; policyHash: string; approvedPlanHash: string };
+		assert.deepEqual([s.state, s.topology], ['locked', 'sidecar']);
+		assert.equal(s.policyHash, s.approvedPlanHash);
+	});
+
+	it('lets root in the agent through the proxy to the allowed host, and refuses another with the proxy\'s 403', async () => {
+		await control();
+		assert.equal((await inAgent('id -u')).stdout.trim(), '0');
+		const denied = await curl(`https://${DENIED}/index.html`);
+		assert.deepEqual([denied.exit, denied.connect], [56, 403], show(denied));
+		const log = await docker(['exec', proxy, 'sh', '-c', `grep '"host":"${DENIED}"' /var/log/airlock/access.log | tail -1`]);
+		assert.match(log.stdout, /"verdict":"deny".*"rule":"not-allowlisted"/);
+	});
+
+	it('refuses every direct way out at once: IPv4, IPv6, the internal network\'s gateway (the host), UDP; root cannot change it', async () => {
+		await control();
+		for (const url of [`http://${web.ipv4}/`, `http://[${web.ipv6}]/`, 'http://192.0.0.8/']) {
+			const c = await curl(url, { direct: true });
+			assert.ok(c.exit === 7, `${url}: refused at once (curl 7), got ${show(c)}`);
+		}
+		const gw = await inAgent("awk '$2 == \"00000000\" { g = $3 } END { print g }' /proc/net/route");
+		const h = gw.stdout.trim();
+		const gateway = [6, 4, 2, 0].map((i) => parseInt(h.slice(i, i + 2), 16)).join('.');
+		const g = await curl(`http://${gateway}:22/`, { direct: true });
+		assert.equal(g.exit, 7, `the host behind the gateway is refused: ${show(g)}`);
+		const udp = await inAgent(`bash -c 'exec 3<>/dev/udp/${web.ipv4}/53 && printf x >&3'; echo "exit=$?"`);
+		assert.match(udp.stderr + udp.stdout, /Operation not permitted|exit=1/);
+		// Root with the default capabilities (what the agent has): a throwaway container in the same
+		// namespace, from the proxy image because it has iptables and perl.
+		const image = (await dockerOk(['inspect', '-f', '{{.Config.Image}}', proxy])).stdout.trim();
+		const attack = await docker(['run', '--rm', '--network', `container:${gate}`, '--user', 'root', '--entrypoint', 'sh', image, '-c',
+			'iptables -F OUTPUT 2>&1; echo fw=$?; echo 1 > /proc/sys/net/ipv4/ip_forward 2>&1; echo fwd=$?; '
+			// An ICMP echo on a raw socket (the kernel adds the IP header): it still passes OUTPUT.
+			+ `perl -e 'use Socket; socket(my $s, PF_INET, SOCK_RAW, 1) or die "socket: $!"; my $ok = send($s, pack("C C n n n", 8, 0, 0xf7fe, 1, 0), 0, pack_sockaddr_in(0, inet_aton("${web.ipv4}"))); print "raw=", ($ok ? "sent" : "refused: $!"), "\\n"'`], { timeoutMs: 60_000 });
+		assert.match(attack.stdout, /Permission denied|Operation not permitted/, attack.stdout);
+		assert.match(attack.stdout, /fw=[1-9]/, `iptables is refused to root with default capabilities: ${attack.stdout}`);
+		assert.match(attack.stdout, /fwd=[1-9]/, attack.stdout);
+		assert.match(attack.stdout, /raw=refused: Operation not permitted/, `a raw IP packet goes through the gate's firewall too: ${attack.stdout}`);
+	});
+
+	it('does not forward through the proxy container, even for a host on the internal network that routes through it', async () => {
+		await control();
+		const proxyIp = (await dockerOk(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{if eq $k "sidecar-app_devcontainer_airlock-internal"}}{{$v.IPAddress}}{{end}}{{end}}', proxy])).stdout.trim()
+			|| (await inAgent('getent ahostsv4 airlock-proxy | head -1 | cut -d" " -f1')).stdout.trim();
+		assert.match(proxyIp, /^\d+\.\d+\.\d+\.\d+$/);
+		// The strongest attacker on that network: NET_ADMIN, default route via the proxy.
+		const internalNet = (await dockerOk(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}', gate])).stdout.trim();
+		const routed = await docker(['run', '--rm', '--network', internalNet, '--cap-add', 'NET_ADMIN', ...testRun.labelArgs, '--user', 'root', '--entrypoint', 'sh', TEST_HOST_IMAGE, '-c',
+			`busybox ip route replace default via ${proxyIp} && busybox ip route && curl -sS --noproxy '*' --connect-timeout 4 --max-time 6 http://${web.ipv4}/; echo " exit=$?"`], { timeoutMs: 60_000 });
+		assert.match(routed.stdout, new RegExp(`default via ${proxyIp.replace(/\./g, '\\.')}`), `the attacker's route is in place (positive control): ${routed.stdout}${routed.stderr}`);
+		assert.doesNotMatch(routed.stdout, /exit=0/, `routed through the proxy: ${routed.stdout}${routed.stderr}`);
+		const forwarding = await docker(['exec', proxy, 'cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/net/ipv6/conf/all/forwarding']);
+		assert.deepEqual(forwarding.stdout.trim().split('\n'), ['0', '0']);
+	});
+
+	it('sends no DNS query of the agent\'s out by any path: the test resolver never hears the probe name', async () => {
+		await control();
+		const before = (await web.dnsQueries()).filter((q) => q === LEAK_NAME).length;
+		const lookups = await inAgent(`getent ahostsv4 ${LEAK_NAME}; echo "getent=$?"; curl -sS --noproxy '*' --max-time 5 http://${LEAK_NAME}/; echo " curl=$?"; bash -c 'exec 3<>/dev/udp/${web.ipv4}/53' 2>&1; echo "udp=$?"`);
+		assert.match(lookups.stdout, /getent=2/, lookups.stdout);
+		assert.match(lookups.stdout, /curl=6/, `does not resolve, at once (no resolver time-out): ${lookups.stdout}`);
+		// Allowed names are resolved by the proxy, from its own namespace, on the way out.
+		const allowed = await curl(`https://${ALLOWED}/index.html`);
+		assert.equal(allowed.exit, 0, show(allowed));
+		const queries = await web.dnsQueries();
+		assert.equal(queries.filter((q) => q === LEAK_NAME).length, before, `the resolver got the agent's query: ${queries.join(', ')}`);
+	});
+
+	it('verify from the agent\'s namespace as root: the control passes and every probe is blocked', async () => {
+		const v = await airlock(['verify', '--json', '--probe-host', web.ipv4, '--probe-host', web.ipv6]);
+		assert.equal(v.code, 0, describeRun('airlock verify', [], v));
+		const result = JSON.parse(v.stdout) as { ok: boolean; controlPassed: boolean; leaks: number; probes: { name: string; result: string }[] };
+		assert.deepEqual([result.ok, result.controlPassed, result.leaks], [true, true, 0]);
+		assert.deepEqual(result.probes.filter((p) => p.name !== 'control').map((p) => p.result).filter((r) => r !== 'BLOCKED'), []);
+		assert.ok(result.probes.some((p) => p.name === 'host-gateway'), 'the host gateway is probed');
+	});
+
+	it('sudo apt-get and ssh go through the proxy', async () => {
+		await control();
+		const apt = await inAgent(`mkdir -p /tmp/al/partial && echo 'deb [trusted=yes] http://${ALLOWED}/apt-probe bookworm main' > /tmp/apt.list && sudo -u dev sudo env -i PATH=/usr/bin:/bin apt-get -o Acquire::Retries=0 -o Dir::Etc::sourcelist=/tmp/apt.list -o Dir::Etc::sourceparts=/nonexistent -o Dir::State::Lists=/tmp/al update 2>&1; true`);
+		const log = await docker(['exec', proxy, 'sh', '-c', `grep '"host":"${ALLOWED}"' /var/log/airlock/access.log | grep '"method":"GET"' | tail -1`]);
+		assert.match(log.stdout, /"verdict":"allow"/, `apt's request reached the proxy: ${apt.stdout}`);
+		const ssh = await inAgent(`ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=5 -p 22 git@${TUNNEL} true 2>&1; ssh -o BatchMode=yes -o ConnectTimeout=5 -p 22 git@${DENIED} true 2>&1; true`, 'dev');
+		assert.match(ssh.stdout, /ssh to denied\.airlock-sidecar\.example:22 blocked by Airlock \(proxy said: HTTP\/1\.1 403/, ssh.stdout);
+		const tunnel = await docker(['exec', proxy, 'sh', '-c', `grep '"host":"${TUNNEL}"' /var/log/airlock/access.log | tail -1`]);
+		assert.match(tunnel.stdout, /"method":"CONNECT".*"port":22.*"verdict":"allow"/, tunnel.stdout);
+	});
+
+	it('applies a newly approved host live to the proxy (no rebuild), and the status follows', async () => {
+		const c = await curl(`https://${LATER}/index.html`);
+		assert.equal(c.connect, 403, show(c));
+		fs.appendFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), `  - ${LATER}\n`);
+		assert.equal((await airlock(['approve', '--yes'])).code, 0);
+		const apply = await airlock(['apply', '--json']);
+		assert.equal(apply.code, 0, apply.stderr);
+		const r = JSON.parse(apply.stdout) as { containerId: string; policyHash: string; planHash: string; locked: boolean };
+		assert.equal(r.containerId, agent);
+		assert.equal(r.locked, true);
+		const now = await curl(`https://${LATER}/index.html`);
+		assert.equal(now.exit, 0, show(now));
+	});
+
+	it('is closed from the first instruction after the agent restarts (zero tolerance)', async () => {
+		await control();
+		const restart = await docker(['restart', '-t', '1', agent], { timeoutMs: 120_000 });
+		assert.equal(restart.code, 0, restart.stderr);
+		// As fast as exec allows, right after the restart: not one direct request may get out.
+		const probes = await inAgent(`for i in $(seq 1 20); do curl -s -o /dev/null --noproxy '*' --connect-timeout 2 --max-time 3 http://${web.ipv4}/; echo "exit=$?"; done`);
+		const exits = [...probes.stdout.matchAll(/exit=(\d+)/g)].map((m) => Number(m[1]));
+		assert.equal(exits.length, 20);
+		assert.deepEqual(exits.filter((e) => e !== 7), [], `every direct attempt after the restart is refused at once: ${exits.join(',')}`);
+		await control();
+	});
+
+	it('has no egress at all while the proxy is down, and the proxy comes back with the last applied policy', async () => {
+		await control();
+		const pid = (await dockerOk(['inspect', '-f', '{{.State.Pid}}', proxy])).stdout.trim();
+		// A crash (not `docker kill`, which Docker counts as a manual stop): the restart policy acts.
+		await run('kill', ['-9', pid]);
+		let down: Curl | undefined;
+		for (let i = 0; i < 20; i++) {
+			down = await curl(`https://${ALLOWED}/index.html`);
+			if (down.exit !== 0) {
+				break;
+			}
+		}
+		assert.ok(down && down.exit !== 0 && down.exit !== 28, `while the proxy is down a request fails at once: ${down ? show(down) : ''}`);
+		const direct = await curl(`http://${web.ipv4}/`, { direct: true });
+		assert.equal(direct.exit, 7, show(direct));
+		let back = false;
+		for (let i = 0; i < 60 && !back; i++) {
+			back = (await curl(`https://${LATER}/index.html`)).exit === 0;
+			if (!back) {
+				await new Promise((r) => setTimeout(r, 500));
+			}
+		}
+		assert.ok(back, 'the proxy came back with the policy applied live before it crashed');
+		const denied = await curl(`https://${DENIED}/index.html`);
+		assert.equal(denied.connect, 403, show(denied));
+	});
+
+	it('down removes the agent, the proxy, the gate, the networks and the volumes', async () => {
+		const project = (await dockerOk(['inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', agent])).stdout.trim();
+		const down = await airlock(['down']);
+		assert.equal(down.code, 0, down.stderr);
+		assert.equal((await dockerOk(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project}`])).stdout.trim(), '');
+		assert.equal((await dockerOk(['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`])).stdout.trim(), '');
+		assert.equal((await dockerOk(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`])).stdout.trim(), '');
+		const left = await leftovers(testRun);
+		assert.deepEqual(left.volumes, []);
+	});
+});
