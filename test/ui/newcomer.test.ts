@@ -280,6 +280,21 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		await ui.wb.statusBarItem().click();
 		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked', 300_000);
 	});
+
+	it('"Start Locked Container" refuses a configuration that gained a door around the lock after approval, as `airlock up` does', async function () {
+		await ui.wb.dismissNotifications();
+		const before = fs.readFileSync(configFile(), 'utf8');
+		fs.writeFileSync(configFile(), before.replace('"name": "newcomer-app",', '"name": "newcomer-app",\n\t"privileged": true,'));
+		try {
+			await ui.wb.runCommand('Airlock: Start Locked Container');
+			const toast = ui.wb.notification(/the container is not started: its configuration has 1 setting that defeats the egress lock/);
+			await toast.waitFor({ timeout: 60_000 });
+			assert.match(await toast.innerText(), /privileged \(.*devcontainer\.json:\d+:\d+\)/);
+			await ui.wb.screenshot('start-refused-privileged');
+		} finally {
+			fs.writeFileSync(configFile(), before);
+		}
+	});
 });
 
 describe('Airlock in code-server: a window with no folder', function () {
