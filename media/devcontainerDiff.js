@@ -48,8 +48,8 @@ function fileView(h, file) {
 }
 
 /**
- * One hunk as preformatted lines. After each run of changed lines, the reasons for the changes
- * in it, one line per reason (the six proxy variables share one).
+ * One hunk as preformatted lines, each change's reason after its lines (changes that share a
+ * reason, like the six proxy variables, share the line).
  */
 function hunkView(h, hunk, changes) {
 	const byLine = new Map();
@@ -68,13 +68,16 @@ function hunkView(h, hunk, changes) {
 		pending = [];
 	};
 	for (const line of hunk.lines) {
-		if (line.kind === 'context') {
+		const starting = line.kind === 'added' ? byLine.get(line.newLine) || [] : [];
+		// A reason goes right after the lines it explains: before the next change with another
+		// reason starts, or where the changed lines end.
+		if (line.kind === 'context' || starting.some((c) => !pending.some((g) => g.why === c.why))) {
 			flush();
 		}
 		const sign = line.kind === 'added' ? '+' : line.kind === 'removed' ? '−' : ' ';
 		const spoken = line.kind === 'added' ? 'added: ' : line.kind === 'removed' ? 'removed: ' : '';
 		out.push(h('span', { class: `line line-${line.kind}` }, h('span', { class: 'sign', 'aria-hidden': 'true' }, sign), spoken ? h('span', { class: 'sr-only' }, spoken) : null, ' ', h('span', { class: 'code' }, line.text)));
-		for (const c of line.kind === 'added' ? byLine.get(line.newLine) || [] : []) {
+		for (const c of starting) {
 			const group = pending.find((g) => g.why === c.why);
 			if (group) {
 				group.paths.push(c.path);

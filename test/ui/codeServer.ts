@@ -117,6 +117,24 @@ export class CodeServer {
 		throw new Error(`code-server did not answer on port ${port}; log:\n${fs.readFileSync(this.logFile, 'utf8')}`);
 	}
 
+	/** Airlock's log channel as the workbench writes it to disk (all of it, not the lines the Output panel shows). */
+	airlockLog(): string {
+		const logs = path.join(this.configHome, '..', 'user-data', 'logs');
+		const found: string[] = [];
+		const walk = (dir: string): void => {
+			for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+				const full = path.join(dir, entry.name);
+				if (entry.isDirectory()) {
+					walk(full);
+				} else if (entry.name === 'Airlock.log') {
+					found.push(full);
+				}
+			}
+		};
+		walk(logs);
+		return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+	}
+
 	/** Stops code-server (and with it the extension host). */
 	async stop(): Promise<void> {
 		if (this.child.exitCode !== null) {

@@ -236,8 +236,8 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		// The control is the first exact approved host, Debian's mirror, which this machine reaches.
 		await ui.wb.runCommand('Airlock: Verify Lockdown');
 		await ui.wb.notification(/newcomer-app is locked: the allowed path through the proxy works and all \d+ ways around it were blocked/).waitFor({ timeout: 180_000 });
-		await ui.wb.runCommand('Airlock: Show Log');
-		await ui.wb.waitForOutput("Airlock's own verify probe");
+		// The probe's block is logged as Airlock's own (it may come before or after the probe list).
+		await eventually('the verify probe in the log', () => ui.server.airlockLog().includes("Airlock's own verify probe: blocked as it should be"));
 		assert.equal(await ui.wb.page.locator('.part.sidebar .monaco-list-row[aria-label*="airlock-verify.invalid"]').count(), 0);
 		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked');
 		// Now the upstream refuses the proxy (as a broken network would): the control fails while
@@ -281,6 +281,21 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		await ui.wb.screenshot('status-container-stopped');
 		await ui.wb.statusBarItem().click();
 		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked', 300_000);
+	});
+
+	it('"Start Locked Container" refuses a configuration that gained a door around the lock after approval, as `airlock up` does', async function () {
+		await ui.wb.dismissNotifications();
+		const before = fs.readFileSync(configFile(), 'utf8');
+		fs.writeFileSync(configFile(), before.replace('"name": "newcomer-app",', '"name": "newcomer-app",\n\t"privileged": true,'));
+		try {
+			await ui.wb.runCommand('Airlock: Start Locked Container');
+			const toast = ui.wb.notification(/the container is not started: its configuration has 1 setting that defeats the egress lock/);
+			await toast.waitFor({ timeout: 60_000 });
+			assert.match(await toast.innerText(), /privileged \(.*devcontainer\.json:\d+:\d+\)/);
+			await ui.wb.screenshot('start-refused-privileged');
+		} finally {
+			fs.writeFileSync(configFile(), before);
+		}
 	});
 });
 

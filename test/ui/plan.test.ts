@@ -20,7 +20,7 @@ describe('Airlock in code-server: plan review and approval', function () {
 		const view = await ui.wb.webview('#headline');
 		await view.locator('li[data-host="github.com"]').waitFor();
 		assert.match(await view.locator('#headline').innerText(), /Nothing is approved for this repository yet/);
-		const headings = await view.locator('details.group .group-title').allInnerTexts();
+		const headings = await view.locator('section.groups details.group .group-title').allInnerTexts();
 		assert.deepEqual(
 			headings.map((h) => h?.replace(/ \(\d+\)$/, '')),
 			['Baseline', 'Preset: github', 'This repository'],

@@ -119,9 +119,10 @@ class ChangeList {
 		private readonly newText: string,
 	) {}
 
-	add(jsonPath: JSONPath, display: string, kind: ConfigChange['kind'], what: string, why: string): void {
+	/** `lineAt`: where the change is shown, when that is not the node itself (a new list starts at its key). */
+	add(jsonPath: JSONPath, display: string, kind: ConfigChange['kind'], what: string, why: string, lineAt: JSONPath = jsonPath): void {
 		const side = kind === 'removed' ? 'old' : 'new';
-		const line = side === 'new' ? lineOf(this.newRoot, this.newText, jsonPath) : lineOf(this.oldRoot, this.oldText, jsonPath);
+		const line = side === 'new' ? lineOf(this.newRoot, this.newText, lineAt) : lineOf(this.oldRoot, this.oldText, lineAt);
 		this.items.push({ path: display, kind, what, why, side, ...(line !== undefined ? { line } : {}) });
 	}
 }
@@ -149,7 +150,7 @@ function compareFeatures(before: unknown, after: unknown, list: ChangeList): voi
 		if (b[key] === undefined || !isObject(b[key]) || !isObject(a[key])) {
 			const options = isObject(a[key]) ? a[key] : {};
 			const hosts = allowList(options.allow).length;
-			list.add(['features', key], display, 'added', `Airlock Feature, ${hosts} allowed host${hosts === 1 ? '' : 's'}, mode ${String(options.mode ?? 'enforce')}`, WHY.featureAdded);
+			list.add(['features', key], display, 'added', `Airlock Feature, ${hosts} allowed host${hosts === 1 ? '' : 's'}, mode ${String(options.mode ?? 'enforce')}`, WHY.featureAdded, before === undefined ? ['features'] : ['features', key]);
 			continue;
 		}
 		compareFeatureOptions(key, b[key] as Record<string, unknown>, a[key] as Record<string, unknown>, list);
@@ -208,7 +209,8 @@ function compareMounts(before: unknown, after: unknown, list: ChangeList): void 
 	const a = Array.isArray(after) ? after : [];
 	a.forEach((item, index) => {
 		if (!b.some((old) => isDeepStrictEqual(old, item))) {
-			list.add(['mounts', index], `mounts[${index}]`, 'added', mountText(item), isReadOnlyMount(item) ? WHY.mount : WHY.other);
+			// In a list that is new altogether, the change starts at its key.
+			list.add(['mounts', index], `mounts[${index}]`, 'added', mountText(item), isReadOnlyMount(item) ? WHY.mount : WHY.other, b.length === 0 ? ['mounts'] : ['mounts', index]);
 		}
 	});
 	b.forEach((item, index) => {

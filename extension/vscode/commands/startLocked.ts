@@ -2,13 +2,14 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readApprovedPolicy } from '../../core/approvals';
 import { InvalidInputError } from '../../core/errors';
+import { examineWorkspaceSafely, findingLocation, unacceptedBlockers } from '../../core/findings';
 import { resolvePlan } from '../../core/plan';
 import { COMMAND } from '../../core/views/commandIds';
 import { DockerLayerError } from '../../docker/errors';
 import { startLockedContainer, StartLockedError, STEP_NAMES, type StartStep } from '../../docker/startLocked';
 import { generateOptionsFor } from '../devcontainerSync';
 import { requireHostFolder } from '../hostOnly';
-import { describeError, reportError, showErrorWithSteps, showInfoWithSteps, showWarningWithSteps, type NextStep } from '../nextStep';
+import { describeError, openAt, reportError, showErrorWithSteps, showInfoWithSteps, showWarningWithSteps, type NextStep } from '../nextStep';
 import { policyFileOf } from '../planReview';
 import type { AirlockSession } from '../session';
 import { openContainerTerminal } from './openTerminal';
@@ -55,6 +56,22 @@ export async function startLocked(session: AirlockSession): Promise<void> {
 				{ label: 'Review & Approve', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) },
 			]);
 		}
+		return;
+	}
+	// The same gate as `airlock up`: a setting that defeats the lock (the engine socket, the host's
+	// network…) is refused unless the approved plan accepts it.
+	const examined = examineWorkspaceSafely(workspace, { accepted: approved.terms });
+	const blockers = examined.examination ? unacceptedBlockers(examined.examination) : [];
+	if (blockers.length > 0) {
+		const first = blockers[0];
+		await showErrorWithSteps(
+			`Airlock: the container is not started: its configuration has ${blockers.length} setting${blockers.length === 1 ? '' : 's'} that defeat${blockers.length === 1 ? 's' : ''} the egress lock and the approved plan does not accept: ${blockers.map((f) => `${f.id} (${findingLocation(f)})`).join(', ')}. Remove each, or accept it in airlock.yaml with a reason and approve the plan again.`,
+			[
+				{ label: 'Open File at Problem', run: () => openAt(first.file, first.line, first.column) },
+				{ label: 'Review & Approve', run: () => vscode.commands.executeCommand(COMMAND.reviewChanges) },
+			],
+			session.output,
+		);
 		return;
 	}
 	try {
