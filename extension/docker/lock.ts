@@ -148,8 +148,10 @@ export async function isStrandedSidecarAgent(docker: Docker, agent: WorkspaceCon
 }
 
 /**
- * The lock's status. Single: what the Feature in the container says. Sidecar: what the proxy says,
- * made `not-locked` (with the reason) unless the gate holds the agent's namespace closed.
+ * The lock's status. Locked means ready: egress closed AND the proxy answering (the Feature's
+ * status checks its proxy on every read). Single: what the Feature in the container says. Sidecar:
+ * what the proxy says, made `not-locked` (with the reason) unless the gate holds the agent's
+ * namespace closed.
  */
 export async function readLockStatus(lock: LockLocation): Promise<AirlockStatus> {
 	if (lock.topology === 'single') {
@@ -161,9 +163,11 @@ export async function readLockStatus(lock: LockLocation): Promise<AirlockStatus>
 		status = await readStatus(lock.docker, lock.control.id, lock.controlUser);
 	} catch (err) {
 		if (err instanceof ContainerNotRunningError && problem === undefined) {
-			// The agent stays closed in (no route but to the proxy): locked, and the proxy is down.
+			// The agent stays closed in (no route but to the proxy), but nothing gets through either:
+			// locked means ready, so this is not-locked, and the reason says egress is closed.
 			return {
-				state: 'locked', reason: `the proxy ${lock.control.name} is not running: egress is closed until it is back`, mode: 'enforce', policyHash: '', hosts: 0, tunnels: 0, proxyPort: 3128, since: new Date().toISOString(),
+				state: 'not-locked', reason: `egress is closed, but the proxy ${lock.control.name} is not running: nothing gets out until it is back (its restart policy restarts it after a crash)`,
+				mode: 'enforce', policyHash: '', hosts: 0, tunnels: 0, proxyPort: 3128, since: new Date().toISOString(),
 			};
 		}
 		throw err;

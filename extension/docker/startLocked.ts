@@ -82,7 +82,8 @@ export class StartLockedError extends Error {
 }
 
 const OUTPUT_TAIL_LINES = 30;
-const STATUS_POLL_MS = 500;
+/** Between status reads (each is a `docker exec`): a short pause, so `up` returns soon after the lock is ready. */
+const STATUS_POLL_MS = 100;
 
 function lastLines(text: string, count: number): string {
 	return text.trimEnd().split('\n').slice(-count).join('\n');

@@ -442,6 +442,9 @@ export function planSidecar(editor: ConfigEditor, opts: SidecarOptions): Sidecar
 			// Attached to two networks, the proxy would route between them: it must not.
 			sysctls: { 'net.ipv4.ip_forward': '0', 'net.ipv6.conf.all.forwarding': '0' },
 			environment: { AIRLOCK_POLICY_TEXT: opts.policyText },
+			// Ready means ready: the agent starts once the proxy answers (a connect, nothing logged),
+			// so its first request, or the user's postCreateCommand, never finds the proxy still starting.
+			healthcheck: { test: ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/airlock-proxy-internal/${SIDECAR_PROXY_PORT}`], interval: '1s', timeout: '3s', retries: 120 },
 			volumes: ['airlock-state:/var/lib/airlock', 'airlock-log:/var/log/airlock'],
 			restart: 'unless-stopped',
 		},
@@ -501,7 +504,7 @@ export function planSidecar(editor: ConfigEditor, opts: SidecarOptions): Sidecar
 	// `airlock-proxy-internal` exists on the internal network only: the proxy listens on the address it names.
 	parts.proxy.networks = { [INTERNAL_NETWORK]: { aliases: [SIDECAR_PROXY_HOST, 'airlock-proxy-internal'] }, [parts.egressNetwork ?? EGRESS_NETWORK]: {} };
 	parts.service.network_mode = `service:${GATE_SERVICE}`;
-	parts.service.depends_on = { [GATE_SERVICE]: { condition: 'service_healthy' }, [PROXY_SERVICE]: { condition: 'service_started' } };
+	parts.service.depends_on = { [GATE_SERVICE]: { condition: 'service_healthy' }, [PROXY_SERVICE]: { condition: 'service_healthy' } };
 	// The proxy variables here too, not only in devcontainer.json's containerEnv: the container has
 	// them whoever brings the Compose project up.
 	parts.service.environment = [

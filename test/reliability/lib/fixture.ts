@@ -13,7 +13,7 @@ import * as assert from 'node:assert/strict';
 import { leftovers, newTestRun, removeEverything, type TestRun } from '../../e2e/lib/docker';
 import { createTestNetwork, type TestNetwork } from '../../e2e/lib/testNetwork';
 import { ensureTestHostImage, pageBody, startWebHost, type WebHost } from '../../e2e/lib/testHosts';
-import { PROXY_PORT, RELIABILITY_NETWORK, asAgent, buildWorkspace, namesTo, waitFor, type BuiltWorkspace } from '../../bench/lib/harness';
+import { RELIABILITY_NETWORK, asAgent, buildWorkspace, namesTo, type BuiltWorkspace } from '../../bench/lib/harness';
 
 export const DOMAIN = 'airlock-reliability.example';
 /** Allowlisted (80, 443 and CONNECT to 8443). */
@@ -96,17 +96,6 @@ export async function agentCurl(container: string, url: string, options: { proxy
 
 function show(c: Curl): string {
 	return `curl exit ${c.exit}, codes ${c.code}, stderr ${c.stderr.trim()}, body ${c.body.slice(0, 200)}`;
-}
-
-/**
- * Waits until the proxy accepts connections. The Feature reports "locked" as soon as the firewall
- * is in place (that is the security claim); the proxy starting is availability and follows.
- */
-export async function waitForProxy(container: string): Promise<void> {
-	await waitFor(`the proxy in ${container} to answer`, async () => {
-		const r = await asAgent(container, `(exec 3<>/dev/tcp/127.0.0.1/${PROXY_PORT})`, { proxy: false, timeoutMs: 10_000 });
-		return r.code === 0 ? true : undefined;
-	}, { attempts: 120, everyMs: 250 });
 }
 
 /** Positive control: HTTPS through the proxy to the allowlisted host answers with its page. */

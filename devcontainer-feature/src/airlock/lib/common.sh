@@ -61,9 +61,24 @@ airlock_load_settings() {
 	fi
 }
 
+# Step timings for profiling (docs/benchmarks.md): with AIRLOCK_PROFILE=1 in the environment,
+# `airlock_prof STEP` prints the milliseconds since the previous mark to stderr. Free otherwise.
+AIRLOCK_PROF_LAST=
+airlock_prof() {
+	[ "${AIRLOCK_PROFILE:-}" = 1 ] || return 0
+	local now=${EPOCHREALTIME/./}
+	[ -n "$AIRLOCK_PROF_LAST" ] && printf 'airlock-ctl: profile: %-28s %6d ms\n' "$1" $(((now - AIRLOCK_PROF_LAST) / 1000)) >&2
+	AIRLOCK_PROF_LAST=$now
+}
+
 # Escapes a string for use inside a JSON string literal (quotes not included).
 airlock_json_escape() {
 	local s=$1 out='' c i code
+	# Most strings need nothing escaped: skip the character loop for them.
+	if [[ $s != *[\"\\[:cntrl:]]* ]]; then
+		printf '%s' "$s"
+		return 0
+	fi
 	for ((i = 0; i < ${#s}; i++)); do
 		c=${s:i:1}
 		case "$c" in
@@ -95,16 +110,59 @@ airlock_policy_exfil_warn() {
 }
 
 airlock_policy_mode() {
-	sed -n '2s/^mode //p' "$1"
+	local _ line=''
+	{ IFS= read -r _ && IFS= read -r line; } <"$1"
+	[ "${line#mode }" = "$line" ] || printf '%s\n' "${line#mode }"
 }
 
 airlock_policy_hash() {
-	printf 'sha256:%s' "$(sha256sum <"$1" | cut -d' ' -f1)"
+	local sum
+	sum=$(sha256sum <"$1")
+	printf 'sha256:%s' "${sum%% *}"
 }
 
 # Validates canonical policy text in FILE. On error prints "line N: <entry>: <reason>" and
-# returns 1. Needs airlock_check_rule from lib/grammar.sh.
+# returns 1. Needs airlock_check_rule from lib/grammar.sh. With ENFORCED (the policy in force,
+# validated when it was applied), a quick pass checks the shape of the whole text and the grammar
+# of the lines ENFORCED does not have only: an approval usually adds a few hosts to a long list.
+# Anything the quick pass does not accept goes through the full check below, which names the line.
 airlock_validate_policy() {
+	if [ -n "${2:-}" ] && [ -s "$2" ] && airlock_policy_quick_ok "$1" "$2"; then
+		return 0
+	fi
+	airlock_validate_policy_full "$1"
+}
+
+# True only when FILE is certainly valid: header, mode, every line an allow or exfil-warn line,
+# strictly sorted (bytewise, no duplicates), and every line not in ENFORCED passes the grammar.
+airlock_policy_quick_ok() {
+	local LC_ALL=C
+	local file=$1 enforced=$2 line rule header mode
+	[ "$(tail -c 1 "$file" | od -An -c | tr -d ' ')" = '\n' ] || return 1
+	! airlock_file_has_nul "$file" || return 1
+	! grep -q $'\r' "$file" || return 1
+	{ IFS= read -r header && IFS= read -r mode; } <"$file" || return 1
+	[ "$header" = "$AIRLOCK_POLICY_HEADER" ] || return 1
+	case "$mode" in 'mode enforce' | 'mode audit') ;; *) return 1 ;; esac
+	tail -n +3 "$file" | sort -c -u 2>/dev/null || return 1
+	! tail -n +3 "$file" | grep -q -v -E '^(allow|exfil-warn) [^ ]+$' || return 1
+	while IFS= read -r line; do
+		case "$line" in
+			'allow '*) airlock_check_rule_quiet "${line#allow }" || return 1 ;;
+			'exfil-warn '*)
+				rule=${line#exfil-warn }
+				case "$rule" in '*.'*:*) return 1 ;; '*.'*) ;; *) return 1 ;; esac
+				airlock_check_rule_quiet "$rule" || return 1
+				grep -q -x -F "allow $rule" "$file" || return 1
+				;;
+			*) return 1 ;;
+		esac
+	done < <(comm -13 <(tail -n +3 "$enforced") <(tail -n +3 "$file"))
+	return 0
+}
+
+# The full check, line by line, with the line number of the first problem.
+airlock_validate_policy_full() {
 	# Bytewise comparisons for the order check (LC_ALL=C sort on the host side).
 	local LC_ALL=C
 	local file=$1 line n=0 previous='' rule
@@ -195,45 +253,64 @@ airlock_set_state() {
 }
 
 # Open CONNECT tunnels: established TCP connections the proxy user holds to non-loopback peers.
+# One process: the proxy user's uid from /etc/passwd, then the sockets.
 airlock_count_tunnels() {
-	local uid
-	uid=$(id -u "$AIRLOCK_PROXY_USER" 2>/dev/null) || { echo 0; return; }
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v uid="$uid" '
-		$4 == "01" && $8 == uid {
+	awk -v user="$AIRLOCK_PROXY_USER" '
+		FILENAME == "/etc/passwd" { split($0, f, ":"); if (f[1] == user) uid = f[3]; next }
+		uid != "" && $4 == "01" && $8 == uid {
 			split($3, remote, ":")
 			# Skip 127.0.0.0/8 (7F in the last byte of the little-endian v4 hex) and ::1.
 			if (length(remote[1]) == 8 && substr(remote[1], 7, 2) == "7F") next
 			if (remote[1] == "00000000000000000000000001000000") next
 			n++
 		}
-		END { print n + 0 }'
+		END { print n + 0 }' /etc/passwd /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
 # When PID 1 (this container start) began, in epoch seconds: boot time + its start ticks.
 airlock_container_start_epoch() {
-	local boot ticks
-	boot=$(awk '$1 == "btime" { print $2 }' /proc/stat)
-	ticks=$(sed 's/.*) //' /proc/1/stat | awk '{ print $20 }')
-	echo $((boot + ticks / $(getconf CLK_TCK)))
+	local key value _ boot=0 stat
+	local -a fields
+	while read -r key value _; do
+		[ "$key" = btime ] && { boot=$value; break; }
+	done </proc/stat
+	read -r stat </proc/1/stat
+	read -r -a fields <<<"${stat##*) }"
+	# starttime is field 22 of /proc/PID/stat, the 20th after "(comm) "; USER_HZ is 100 on Linux.
+	echo $((boot + fields[19] / ${AIRLOCK_CLK_TCK:=$(getconf CLK_TCK 2>/dev/null || echo 100)}))
+}
+
+# True when the proxy accepts a connection on its address and port (a connect, nothing sent:
+# Squid does not log a connection that never sent a request).
+airlock_proxy_answers() {
+	(exec 3<>"/dev/tcp/$AIRLOCK_LISTEN/$AIRLOCK_PROXY_PORT") 2>/dev/null
 }
 
 # Prints the status JSON (docs/architecture.md §3).
 airlock_status_json() {
 	local state=not-locked since='' reason='no lock has been applied since this container started'
 	local mode=enforce hash='' hosts=0 reason_json
-	local written=0
-	[ -r "$AIRLOCK_STATE" ] && written=$(sed -n 4p "$AIRLOCK_STATE")
-	if [ -r "$AIRLOCK_STATE" ] && [ "${written:-0}" -ge "$(airlock_container_start_epoch)" ]; then
-		{ IFS= read -r state; IFS= read -r since; IFS= read -r reason; } <"$AIRLOCK_STATE"
-	elif [ -r "$AIRLOCK_STATE" ]; then
-		# /run survives `docker restart`: a state written before this start says nothing.
-		since=$(sed -n 2p "$AIRLOCK_STATE")
-		reason='stale status from before the last container start; the entrypoint has not locked yet'
+	local written=0 s_state s_since s_reason
+	if [ -r "$AIRLOCK_STATE" ]; then
+		{ IFS= read -r s_state; IFS= read -r s_since; IFS= read -r s_reason; IFS= read -r written; } <"$AIRLOCK_STATE"
+		if [ "${written:-0}" -ge "$(airlock_container_start_epoch)" ]; then
+			state=$s_state since=$s_since reason=$s_reason
+		else
+			# /run survives `docker restart`: a state written before this start says nothing.
+			since=$s_since
+			reason='stale status from before the last container start; the entrypoint has not locked yet'
+		fi
+	fi
+	# Locked means ready: egress closed AND the proxy answering. A proxy that is starting or being
+	# restarted by its supervisor leaves egress closed, but nothing can get through it yet.
+	if { [ "$state" = locked ] || [ "$state" = weakened ]; } && ! airlock_proxy_answers; then
+		reason="egress is closed, but the proxy is not answering on $AIRLOCK_LISTEN:$AIRLOCK_PROXY_PORT yet (it is being started or restarted; see $AIRLOCK_LOG_DIR/cache.log)${reason:+; $reason}"
+		state=not-locked
 	fi
 	if [ -r "$AIRLOCK_POLICY" ]; then
 		mode=$(airlock_policy_mode "$AIRLOCK_POLICY")
 		hash=$(airlock_policy_hash "$AIRLOCK_POLICY")
-		hosts=$(airlock_policy_rules "$AIRLOCK_POLICY" | sed 's/:[0-9]*$//' | sort -u | grep -c . || true)
+		hosts=$(awk '/^allow / { h = $2; sub(/:[0-9]+$/, "", h); if (!(h in seen)) { seen[h] = 1; n++ } } END { print n + 0 }' "$AIRLOCK_POLICY")
 	fi
 	[ -n "$since" ] || since=$(airlock_now_iso)
 	if [ -n "$reason" ]; then reason_json="\"$(airlock_json_escape "$reason")\""; else reason_json=null; fi
