@@ -13,7 +13,7 @@ import { containerLogs, docker, dockerOk, leftovers, newTestRun, removeEverythin
 import { describeRun, type RunResult } from './lib/process';
 import { createSidecar, showCurl, type Curl, type SidecarWorkspace } from './lib/sidecarWorkspace';
 import type { TestNetworkPlan } from './lib/testNetwork';
-import { TEST_HOST_IMAGE, type WebHost } from './lib/testHosts';
+import { TEST_HOST_IMAGE, pageBody, type WebHost } from './lib/testHosts';
 
 const NETWORK: TestNetworkPlan = { subnetV4: '198.51.100.144/28', subnetV6: '2001:db8:aa::/64' };
 const ALLOWED = 'allowed.airlock-sidecar.example';
