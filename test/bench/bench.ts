@@ -19,19 +19,21 @@ import { buildPlan, readLayers, resolvePlan, type Plan } from '../../extension/c
 import { formatBlockedLine, isDenied } from '../../extension/core/proxyLog';
 import { createDockerClient } from '../../extension/docker/connect';
 import { applyPolicy } from '../../extension/docker/control';
+import { execInContainer } from '../../extension/docker/exec';
 import { ProxyLogFollower } from '../../extension/docker/logStream';
 import { dockerOk, docker, leftovers, newTestRun, removeEverything, type TestRun } from '../e2e/lib/docker';
 import { createTestNetwork } from '../e2e/lib/testNetwork';
 import { startLoadHost } from '../reliability/lib/loadHost';
 import { DEV_IMAGE, proxyEnv } from '../e2e/lib/workspace';
 import { measureExfil, measureRequestToNotification, type LoopSetup } from './loop';
+import { measureSidecar } from './sidecar';
 import {
 	BENCH_NETWORK, MEDIUM_FILE_BYTES, PLAIN_PROXY_ARGS, PROXY_PORT, REPO_ROOT, TUNNEL_ARGS, asAgentOk, buildImageOnly, buildWorkspace, median, namesTo, percentile, startBulkHost,
 	waitFor, type BuiltWorkspace,
 } from './lib/harness';
 
 const DOMAIN = 'airlock-bench.example';
-const BULK = `bulk.${DOMAIN}`;
+export const BULK = `bulk.${DOMAIN}`;
 /** The nginx host for the concurrency figure (see measureConcurrency). */
 const MANY = `many.${DOMAIN}`;
 const APPROVE_RUNS = 5;
@@ -46,7 +48,8 @@ interface Figure {
 	readonly key: string;
 	readonly label: string;
 	readonly unit: string;
-	readonly target: number;
+	/** Undefined: reported, with no target (the issue names none). */
+	readonly target?: number;
 	/** 'max': the figure must be ≤ target; 'min': ≥ target. */
 	readonly bound: 'max' | 'min';
 	readonly digits: number;
@@ -72,7 +75,117 @@ const FIGURES: readonly Figure[] = [
 	{ key: 'exfilAddedLatencyMsP50', label: 'scoring on vs off, a new name each, added p50', unit: 'ms', target: 1, bound: 'max', digits: 2 },
 	{ key: 'exfilLatencyRatioP50Cached', label: 'scoring on / off, names seen before, p50', unit: '', target: 1.1, bound: 'max', digits: 3 },
 	{ key: 'requestToNotificationSecondsP95', label: 'airlock-request → notification, p95', unit: 's', target: 1, bound: 'max', digits: 3 },
+	// Ratios to a baseline measured in the same run (issue #14): they travel between machines.
+	{ key: 'startRatio', label: 'start with / without Airlock (locked + first request)', unit: '', target: 1.2, bound: 'max', digits: 3 },
+	{ key: 'approveToEnforcedExecs', label: 'approval → host answers, in bare docker execs', unit: '', target: 3, bound: 'max', digits: 2 },
+	{ key: 'apply10Execs', label: 'applyPolicy of a 10-entry change, in bare docker execs', unit: '', bound: 'max', digits: 2 },
+	{ key: 'allowlist10kApplyRatio', label: '10k apply / 10-entry apply', unit: '', target: 1.5, bound: 'max', digits: 3 },
+	{ key: 'latencyRatioP50', label: 'latency p50, through the proxy / direct', unit: '', target: 1.3, bound: 'max', digits: 3 },
+	{ key: 'imageBuildRatio', label: 'first image build with / without the Feature (base with git)', unit: '', bound: 'max', digits: 3 },
+	{ key: 'imageBuildSecondsAdded', label: 'first image build: seconds the Feature adds', unit: 's', bound: 'max', digits: 1 },
+	{ key: 'proxyRssIdleBytes', label: 'proxy memory (RSS), idle', unit: 'B', bound: 'max', digits: 0 },
+	{ key: 'proxyRssLoadBytes', label: `proxy memory (RSS), peak under ${CONCURRENT_TUNNELS} tunnels`, unit: 'B', bound: 'max', digits: 0 },
+	{ key: 'sidecarAgentStartRatio', label: 'sidecar: agent start (proxy running) / plain start', unit: '', target: 1.2, bound: 'max', digits: 3 },
+	{ key: 'sidecarApproveToEnforcedExecs', label: 'sidecar: approval → host answers, in bare execs', unit: '', target: 3, bound: 'max', digits: 2 },
+	{ key: 'sidecarApply10Execs', label: 'sidecar: applyPolicy of a 10-entry change, in bare execs', unit: '', bound: 'max', digits: 2 },
+	{ key: 'sidecarLatencyRatioP50', label: 'sidecar: latency p50, through the proxy / direct', unit: '', target: 1.3, bound: 'max', digits: 3 },
+	{ key: 'sidecarProxyRssIdleBytes', label: 'sidecar: proxy container memory (RSS), idle', unit: 'B', bound: 'max', digits: 0 },
+	{ key: 'sidecarProxyRssLoadBytes', label: 'sidecar: proxy container memory (RSS), peak under 64 tunnels', unit: 'B', bound: 'max', digits: 0 },
 ];
+
+/**
+ * One row of the side-by-side table: the same work with Airlock and without it (or the floor it
+ * is counted in), measured in the same run, and their ratio.
+ */
+interface Comparison {
+	readonly topology: 'single' | 'sidecar';
+	readonly what: string;
+	readonly airlock: string;
+	readonly without: string;
+	readonly ratio: number;
+	readonly target?: { readonly bound: 'max' | 'min'; readonly value: number };
+}
+
+const comparisons: Comparison[] = [];
+
+export function compare(row: Comparison): void {
+	comparisons.push(row);
+}
+
+export const ms = (v: number): string => `${Math.round(v)} ms`;
+export const mib = (v: number): string => `${(v / 1024 / 1024).toFixed(1)} MiB`;
+
+const bareExecCache = new Map<string, Promise<{ apiMs: number; cliMs: number }>>();
+
+/**
+ * The floor for anything the host applies in a container: one bare exec of `true` (dockerode,
+ * as applyPolicy uses, and the docker CLI), median of 15 each, once per container and user.
+ */
+export function bareExec(dockerClient: Docker, container: string, user: string): Promise<{ apiMs: number; cliMs: number }> {
+	const key = `${container}:${user}`;
+	let cached = bareExecCache.get(key);
+	if (!cached) {
+		cached = (async () => {
+			const api: number[] = [];
+			const cli: number[] = [];
+			for (let i = 0; i < 15; i++) {
+				const t0 = performance.now();
+				const r = await execInContainer(dockerClient, container, ['true'], { user });
+				api.push(performance.now() - t0);
+				if (r.exitCode !== 0) {
+					throw new Error(`bare exec in ${container.slice(0, 12)} exited ${r.exitCode}`);
+				}
+				const t1 = performance.now();
+				await dockerOk(['exec', '-u', user, container, 'true']);
+				cli.push(performance.now() - t1);
+			}
+			return { apiMs: median(api), cliMs: median(cli) };
+		})();
+		bareExecCache.set(key, cached);
+	}
+	return cached;
+}
+
+/**
+ * The proxy's resident memory: the processes of its user in the container (Squid, its helpers;
+ * in the sidecar also the supervising shell), from /proc on the host (`docker top` gives host PIDs).
+ */
+export async function proxyRss(container: string): Promise<number> {
+	const uid = (await dockerOk(['exec', container, 'id', '-u', 'proxy'])).stdout.trim();
+	const top = await dockerOk(['top', container, '-eo', 'pid,uid']);
+	let kb = 0;
+	for (const [pid, owner] of top.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/))) {
+		if (owner !== uid) {
+			continue;
+		}
+		try {
+			const m = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+			kb += m ? Number(m[1]) : 0;
+		} catch {
+			// The process ended between listing and reading.
+		}
+	}
+	return kb * 1024;
+}
+
+/** Samples proxyRss every 250 ms while `work` runs; resolves to the peak and the work's result. */
+export async function peakRssDuring<T>(container: string, work: () => Promise<T>): Promise<{ peak: number; result: T }> {
+	let peak = 0;
+	let done = false;
+	const sampler = (async () => {
+		while (!done) {
+			peak = Math.max(peak, await proxyRss(container).catch(() => 0));
+			await new Promise((r) => setTimeout(r, 250));
+		}
+	})();
+	try {
+		const result = await work();
+		return { peak, result };
+	} finally {
+		done = true;
+		await sampler;
+	}
+}
 
 /**
  * The base for the headline image growth: the benchmark Dockerfile plus git, as in every
@@ -88,10 +201,10 @@ const GIT_BASE_DOCKERFILE = [
 	'',
 ].join('\n');
 
-type Results = Record<string, number>;
-type Details = Record<string, unknown>;
+export type Results = Record<string, number>;
+export type Details = Record<string, unknown>;
 
-interface Setup {
+export interface Setup {
 	readonly testRun: TestRun;
 	readonly docker: Docker;
 	readonly locked: BuiltWorkspace;
@@ -112,7 +225,7 @@ function seconds(ms: number): number {
 // succeeds as the agent (through HTTPS_PROXY when locked, direct without Airlock).
 
 /** One start: the container is stopped before and after. Returns milliseconds. */
-async function timeStart(ws: BuiltWorkspace): Promise<number> {
+export async function timeStart(ws: BuiltWorkspace): Promise<number> {
 	// A CONNECT tunnel when locked (HTTP_PROXY plus --proxytunnel, as HTTPS would make), to the
 	// bulk host's busybox port: openssl s_server on 443 serves one connection at a time, and a
 	// connection left half-open by the previous stop would stall it.
@@ -145,6 +258,8 @@ async function measureStart(setup: Setup, results: Results, details: Details): P
 	}
 	const overheads = withMs.map((w, i) => w - withoutMs[i]);
 	results.startOverheadSeconds = seconds(median(overheads));
+	results.startRatio = median(withMs) / median(withoutMs);
+	compare({ topology: 'single', what: 'start → locked + first request answered (median)', airlock: ms(median(withMs)), without: ms(median(withoutMs)), ratio: results.startRatio, target: { bound: 'max', value: 1.2 } });
 	details.start = { withAirlockMs: withMs.map(Math.round), withoutAirlockMs: withoutMs.map(Math.round), medianWithMs: Math.round(median(withMs)), medianWithoutMs: Math.round(median(withoutMs)) };
 	await dockerOk(['start', setup.locked.container, setup.plain.container]);
 	// Back to a locked, answering proxy before the next group.
@@ -243,16 +358,21 @@ async function measureThroughput(setup: Setup, results: Results, details: Detail
 	results.throughputRatioPlainHttp = median(plainProxy) / median(directWebPort);
 	const mb = (v: number[]): number => Math.round(median(v) / 1e6);
 	details.throughput = { unit: 'MB/s (median of 5)', directPort8443: mb(directTunnelPort), tunnel: mb(tunnel), directPort80: mb(directWebPort), plainHttpProxy: mb(plainProxy) };
+	compare({ topology: 'single', what: 'throughput, 256 MiB in a CONNECT tunnel', airlock: `${mb(tunnel)} MB/s`, without: `${mb(directTunnelPort)} MB/s`, ratio: results.throughputRatio, target: { bound: 'min', value: 0.9 } });
+	compare({ topology: 'single', what: 'throughput, 256 MiB plain HTTP via the proxy', airlock: `${mb(plainProxy)} MB/s`, without: `${mb(directWebPort)} MB/s`, ratio: results.throughputRatioPlainHttp, target: { bound: 'min', value: 0.9 } });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Latency: one curl process per block, a config file of N transfers, each a new connection
 // (busybox httpd closes after every response, which also ends the tunnel); time_total each.
 
-async function requestTimes(ws: BuiltWorkspace, curlArgs: string, url: string, count: number): Promise<{ ms: number[]; connects: number }> {
+/** Runs a bash script with stdin in some container (the agent's user and environment are the runner's). */
+export type ScriptRunner = (script: string, input: string) => Promise<{ stdout: string }>;
+
+export async function requestTimes(ws: BuiltWorkspace | ScriptRunner, curlArgs: string, url: string, count: number): Promise<{ ms: number[]; connects: number }> {
 	const config = `url = "${url}"\noutput = "/dev/null"\n`.repeat(count);
 	const script = `f=$(mktemp) && cat > "$f" && curl -sS -f ${curlArgs} -w '%{time_total} %{num_connects} %{http_code}\\n' --config "$f"; rc=$?; rm -f "$f"; exit $rc`;
-	const r = await asAgentOk(ws.container, script, { proxy: false, input: config, timeoutMs: 300_000 });
+	const r = typeof ws === 'function' ? await ws(script, config) : await asAgentOk(ws.container, script, { proxy: false, input: config, timeoutMs: 300_000 });
 	const rows = r.stdout.trim().split('\n').map((l) => l.split(' '));
 	if (rows.length !== count || rows.some((row) => row[2] !== '200')) {
 		throw new Error(`latency block: ${rows.length} of ${count} transfers, codes ${[...new Set(rows.map((row) => row[2]))].join(',')}`);
@@ -287,7 +407,10 @@ async function measureLatency(setup: Setup, results: Results, details: Details):
 		() => requestTimes(setup.plain, '', url, perBlock));
 	results.addedLatencyMsP50 = percentile(series.a, 50) - percentile(series.b, 50);
 	results.addedLatencyMsP99 = percentile(series.a, 99) - percentile(series.b, 99);
+	results.latencyRatioP50 = percentile(series.a, 50) / percentile(series.b, 50);
 	const r2 = (v: number): number => Math.round(v * 100) / 100;
+	compare({ topology: 'single', what: 'latency p50, new connection each (2,000)', airlock: `${r2(percentile(series.a, 50))} ms`, without: `${r2(percentile(series.b, 50))} ms`, ratio: results.latencyRatioP50, target: { bound: 'max', value: 1.3 } });
+	compare({ topology: 'single', what: 'latency p99', airlock: `${r2(percentile(series.a, 99))} ms`, without: `${r2(percentile(series.b, 99))} ms`, ratio: percentile(series.a, 99) / percentile(series.b, 99) });
 	details.latency = {
 		requestsEach: series.a.length,
 		proxyMs: { p50: r2(percentile(series.a, 50)), p99: r2(percentile(series.a, 99)) },
@@ -320,8 +443,14 @@ async function measureConcurrency(setup: Setup, results: Results, details: Detai
 	};
 	const throughProxy: number[] = [];
 	const direct: number[] = [];
+	// Idle: nothing through the proxy for a moment (the groups before leave it at rest).
+	await new Promise((r) => setTimeout(r, 2000));
+	const idle = await proxyRss(setup.locked.container);
+	let peak = 0;
 	for (let i = 0; i < rounds; i++) {
-		const tunnelled = await round(setup.locked.container, TUNNEL_ARGS);
+		const sampled = await peakRssDuring(setup.locked.container, () => round(setup.locked.container, TUNNEL_ARGS));
+		const tunnelled = sampled.result;
+		peak = Math.max(peak, sampled.peak);
 		throughProxy.push(tunnelled.errors);
 		const plain = await round(setup.plain.container, '');
 		direct.push(plain.errors);
@@ -332,13 +461,16 @@ async function measureConcurrency(setup: Setup, results: Results, details: Detai
 		}
 	}
 	results.concurrentErrors = Math.max(...throughProxy);
+	results.proxyRssIdleBytes = idle;
+	results.proxyRssLoadBytes = peak;
+	details.proxyRss = { idleMiB: Number(mib(idle).split(' ')[0]), peakUnderLoadMiB: Number(mib(peak).split(' ')[0]), what: 'VmRSS summed over the proxy user\'s processes, sampled every 250 ms during the tunnelled rounds' };
 	details.concurrency = { rounds, tunnelsPerRound: CONCURRENT_TUNNELS, bytesEach: bytes, server: 'nginx (load host)', errorsPerRound: throughProxy, errorsPerRoundDirect: direct };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Approval to enforcement, through recordApproval and applyPolicy (what the editor and CLI run).
 
-function writeProjectPolicy(workspace: string, allow: readonly unknown[], baseline = false): void {
+export function writeProjectPolicy(workspace: string, allow: readonly unknown[], baseline = false): void {
 	fs.writeFileSync(path.join(workspace, '.devcontainer', 'airlock.yaml'), yamlStringify({ version: 1, mode: 'enforce', baseline, allow }));
 }
 
@@ -348,7 +480,7 @@ const BULK_ENTRIES = [BULK, { host: BULK, ports: [8443], reason: 'benchmark tunn
  * Starts a poller in the container that requests URL through the proxy every ~10 ms until it
  * answers 200 and then prints the container clock (the host's clock: same kernel) in ms.
  */
-function startPoller(container: string, url: string): { ready: Promise<void>; answeredAtMs: Promise<number> } {
+export function startPoller(container: string, url: string, as: { user: string; env: string[] } = { user: 'dev', env: Object.entries(proxyEnv(PROXY_PORT)).flatMap(([k, v]) => ['-e', `${k}=${v}`]) }): { ready: Promise<void>; answeredAtMs: Promise<number> } {
 	const script = [
 		'echo polling',
 		'for i in $(seq 1 3000); do',
@@ -356,9 +488,8 @@ function startPoller(container: string, url: string): { ready: Promise<void>; an
 		'  sleep 0.01',
 		'done; exit 1',
 	].join('\n');
-	const env = Object.entries(proxyEnv(PROXY_PORT)).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
 	// curl reads only the lower-case http_proxy for http:// URLs; proxyEnv sets both spellings.
-	const child = spawn('docker', ['exec', '-u', 'dev', ...env, container, 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn('docker', ['exec', '-u', as.user, ...as.env, container, 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
 	let out = '';
 	let readyResolve: () => void = () => undefined;
 	const ready = new Promise<void>((resolve) => (readyResolve = resolve));
@@ -404,7 +535,13 @@ async function measureApproval(setup: Setup, results: Results, details: Details)
 		totals.push(answered - t0);
 	}
 	results.approveToEnforcedSeconds = seconds(median(totals));
+	const floor = await bareExec(setup.docker, setup.locked.container, 'root');
+	results.approveToEnforcedExecs = median(totals) / floor.apiMs;
+	results.apply10Execs = median(applyOnly) / floor.apiMs;
 	details.approveToEnforced = { runsMs: totals.map(Math.round), applyPolicyMs: applyOnly.map(Math.round) };
+	details.bareExec = { ...(details.bareExec as object | undefined), single: { apiMs: Math.round(floor.apiMs), cliMs: Math.round(floor.cliMs) } };
+	compare({ topology: 'single', what: 'approval recorded → new host answers (median of 5)', airlock: ms(median(totals)), without: `${ms(floor.apiMs)} (1 bare exec)`, ratio: results.approveToEnforcedExecs, target: { bound: 'max', value: 3 } });
+	compare({ topology: 'single', what: 'applyPolicy, one host added to ~5', airlock: ms(median(applyOnly)), without: `${ms(floor.apiMs)} (1 bare exec)`, ratio: results.apply10Execs });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,6 +594,18 @@ function bigAllowlist(): unknown[] {
 	return entries;
 }
 
+/** The canonical policy text the plan of a project policy allowing `allow` resolves to. */
+export function policyTextFor(allow: readonly unknown[], env: NodeJS.ProcessEnv): string {
+	const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-policy-'));
+	try {
+		fs.mkdirSync(path.join(workspace, '.devcontainer'));
+		writeProjectPolicy(workspace, allow);
+		return canonicalText(resolvePlan(workspace, env).policy);
+	} finally {
+		fs.rmSync(workspace, { recursive: true, force: true });
+	}
+}
+
 async function measureAllowlist(setup: Setup, results: Results, details: Details): Promise<void> {
 	const env = { ...process.env, XDG_CONFIG_HOME: setup.configHome };
 	const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-10k-'));
@@ -493,6 +642,15 @@ async function measureAllowlist(setup: Setup, results: Results, details: Details
 	// Each 10k apply takes a while (see docs/benchmarks.md), so the order keeps their number low:
 	// three measured applies (the small policy between them), then latency blocks big, small,
 	// small, big.
+	// The baseline: a 10-entry policy changed by one host, applied the same way (each a change).
+	const smallPlusText = policyTextFor([...smallEntries, 'pkg-extra.registry.example.com'], env);
+	const apply10Ms: number[] = [];
+	await applyPolicy(setup.docker, setup.locked.container, smallText);
+	for (let i = 0; i < 5; i++) {
+		const t0 = performance.now();
+		await applyPolicy(setup.docker, setup.locked.container, i % 2 === 0 ? smallPlusText : smallText);
+		apply10Ms.push(performance.now() - t0);
+	}
 	const applyMs: number[] = [];
 	for (let i = 0; i < 3; i++) {
 		if (i > 0) {
@@ -503,6 +661,10 @@ async function measureAllowlist(setup: Setup, results: Results, details: Details
 		applyMs.push(performance.now() - t0);
 	}
 	results.allowlist10kApplySeconds = seconds(median(applyMs));
+	results.allowlist10kApplyRatio = median(applyMs) / median(apply10Ms);
+	const floor = await bareExec(setup.docker, setup.locked.container, 'root');
+	compare({ topology: 'single', what: 'applyPolicy of 10,000 entries vs of 10 (median)', airlock: ms(median(applyMs)), without: ms(median(apply10Ms)), ratio: results.allowlist10kApplyRatio, target: { bound: 'max', value: 1.5 } });
+	compare({ topology: 'single', what: 'applyPolicy of 10,000 entries, in bare execs', airlock: ms(median(applyMs)), without: `${ms(floor.apiMs)} (1 bare exec)`, ratio: median(applyMs) / floor.apiMs });
 
 	const url = `http://${BULK}:8443/index.html`;
 	const perBlock = 500;
@@ -526,6 +688,7 @@ async function measureAllowlist(setup: Setup, results: Results, details: Details
 		resolvePlanMs: resolveMs.map(Math.round),
 		buildPlanOnlyMs: buildMs.map(Math.round),
 		applyPolicyMs: applyMs.map(Math.round),
+		apply10EntriesMs: apply10Ms.map(Math.round),
 		latencyP50Ms: { allowlist10k: Math.round(percentile(series.a, 50) * 100) / 100, allowlist10: Math.round(percentile(series.b, 50) * 100) / 100 },
 		latencyP99Ms: { allowlist10k: Math.round(percentile(series.a, 99) * 100) / 100, allowlist10: Math.round(percentile(series.b, 99) * 100) / 100 },
 	};
@@ -541,12 +704,21 @@ async function measureSizes(setup: Setup, results: Results, details: Details): P
 	const withFeature = await size(setup.locked.image);
 	const without = await size(setup.plain.image);
 	results.imageBytesAddedMinimalBase = withFeature - without;
-	const gitWith = await buildImageOnly({ name: 'git-base-airlock', dockerfile: GIT_BASE_DOCKERFILE, airlock: { allow: BULK } });
-	const gitWithout = await buildImageOnly({ name: 'git-base-plain', dockerfile: GIT_BASE_DOCKERFILE });
+	// Timed first builds (no layer cache), without then with: same base, same run.
+	const b0 = performance.now();
+	const gitWithout = await buildImageOnly({ name: 'git-base-plain', dockerfile: GIT_BASE_DOCKERFILE, noCache: true });
+	const b1 = performance.now();
+	const gitWith = await buildImageOnly({ name: 'git-base-airlock', dockerfile: GIT_BASE_DOCKERFILE, airlock: { allow: BULK }, noCache: true });
+	const b2 = performance.now();
+	results.imageBuildRatio = (b2 - b1) / (b1 - b0);
+	results.imageBuildSecondsAdded = seconds(b2 - b1 - (b1 - b0));
+	details.imageBuild = { withFeatureMs: Math.round(b2 - b1), withoutMs: Math.round(b1 - b0), how: 'devcontainer build --no-cache of the base with git, without then with the Feature' };
+	compare({ topology: 'single', what: 'first image build (base with git, no cache)', airlock: ms(b2 - b1), without: ms(b1 - b0), ratio: results.imageBuildRatio });
 	try {
 		const gitWithBytes = await size(gitWith);
 		const gitWithoutBytes = await size(gitWithout);
 		results.imageBytesAdded = gitWithBytes - gitWithoutBytes;
+		compare({ topology: 'single', what: 'image size (base with git)', airlock: mib(gitWithBytes), without: mib(gitWithoutBytes), ratio: gitWithBytes / gitWithoutBytes });
 		details.sizes = {
 			vsix,
 			gitBase: { imageWithFeatureBytes: gitWithBytes, imageWithoutBytes: gitWithoutBytes },
@@ -569,6 +741,7 @@ const GROUPS: Readonly<Record<string, (setup: Setup, results: Results, details: 
 	allowlist: measureAllowlist,
 	start: measureStart,
 	exfil: (setup, results, details) => measureExfil(loopSetup(setup), results, details),
+	sidecar: (setup, results, details) => measureSidecar(setup, results, details),
 	request: (setup, results, details) => measureRequestToNotification(loopSetup(setup), results, details),
 };
 
@@ -586,16 +759,39 @@ function formatValue(figure: Figure, value: number | undefined): string {
 	return `${value.toFixed(figure.digits)}${figure.unit ? ' ' + figure.unit : ''}`;
 }
 
-function printTable(results: Results): void {
-	const rows = FIGURES.map((f) => {
-		const value = results[f.key];
-		const met = value === undefined || Number.isNaN(value) ? '—' : (f.bound === 'max' ? value <= f.target : value >= f.target) ? 'met' : 'MISSED';
-		return [f.key, formatValue(f, value), `${f.bound === 'max' ? '≤' : '≥'} ${formatValue(f, f.target)}`, met, f.label];
-	});
-	const header = ['figure', 'value', 'target', 'met', 'what'];
+function printRows(header: string[], rows: string[][]): void {
 	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 	const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
 	process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+}
+
+function isMet(bound: 'max' | 'min', value: number, target: number | undefined): string {
+	if (target === undefined || Number.isNaN(value)) {
+		return '—';
+	}
+	return (bound === 'max' ? value <= target : value >= target) ? 'met' : 'MISSED';
+}
+
+function printTable(results: Results): void {
+	const rows = FIGURES.map((f) => {
+		const value = results[f.key];
+		const met = value === undefined ? '—' : isMet(f.bound, value, f.target);
+		return [f.key, formatValue(f, value), f.target === undefined ? '—' : `${f.bound === 'max' ? '≤' : '≥'} ${formatValue(f, f.target)}`, met, f.label];
+	});
+	printRows(['figure', 'value', 'target', 'met', 'what'], rows);
+}
+
+/** The side-by-side table: each figure with Airlock and without it (or its floor), and the ratio. */
+function printComparisons(): void {
+	if (comparisons.length === 0) {
+		return;
+	}
+	process.stdout.write('\nSame run, side by side (ratio = with Airlock / without; "bare exec" = one `docker exec … true` through the engine API, the floor for anything applied from the host):\n');
+	printRows(['topology', 'what', 'with Airlock', 'without / floor', 'ratio', 'target', 'met'], comparisons.map((c) => [
+		c.topology, c.what, c.airlock, c.without, c.ratio.toFixed(2),
+		c.target ? `${c.target.bound === 'max' ? '≤' : '≥'} ${c.target.value}` : '—',
+		c.target ? isMet(c.target.bound, c.ratio, c.target.value) : '—',
+	]));
 }
 
 function machine(): Record<string, unknown> {
@@ -658,6 +854,7 @@ async function main(): Promise<void> {
 	}
 	fs.writeFileSync(out, JSON.stringify({ ...ordered, measuredAt: new Date().toISOString(), details }, null, 2) + '\n');
 	printTable(results);
+	printComparisons();
 	process.stdout.write(`\nDetails: ${JSON.stringify(details, null, 1).replace(/\n\s*/g, ' ')}\nWrote ${path.relative(process.cwd(), out)}\n`);
 	if (failed) {
 		process.exitCode = 1;

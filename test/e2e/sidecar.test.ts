@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { containerLogs, docker, dockerOk, leftovers, newTestRun, removeEverything } from './lib/docker';
-import { describeRun, type RunResult } from './lib/process';
+import { describeRun, run, type RunResult } from './lib/process';
 import { createSidecar, showCurl, type Curl, type SidecarWorkspace } from './lib/sidecarWorkspace';
 import type { TestNetworkPlan } from './lib/testNetwork';
 import { TEST_HOST_IMAGE, pageBody, type WebHost } from './lib/testHosts';
@@ -197,6 +197,29 @@ describe('sidecar topology: the lock beside the agent, and the agent may be root
 		assert.match(approve.stdout, /is reachable now, no rebuild needed/);
 		const now = await curl(`https://${DENIED}/index.html`);
 		assert.deepEqual([now.exit, now.body], [0, pageBody('web')], show(now));
+	});
+
+	it('the agent starts only once the proxy answers: brought up by Compose with the proxy just started, its first request goes through', async () => {
+		await control();
+		// What a reopen after a stop does: Compose starts the stopped proxy, then the agent. Without
+		// the proxy's health check the agent would start while Squid is still starting, and its first
+		// request (a postCreateCommand, the agent itself) would be refused.
+		const label = async (key: string): Promise<string> => (await dockerOk(['inspect', '-f', `{{index .Config.Labels "${key}"}}`, agent])).stdout.trim();
+		const project = await label('com.docker.compose.project');
+		const workingDir = await label('com.docker.compose.project.working_dir');
+		const files = (await label('com.docker.compose.project.config_files')).split(',').filter((f) => fs.existsSync(f));
+		assert.ok(files.some((f) => f.endsWith('docker-compose.airlock.yml')), `Airlock's Compose file among ${files.join(', ')}`);
+		const service = await label('com.docker.compose.service');
+		await dockerOk(['stop', '-t', '2', agent, proxy], { timeoutMs: 60_000 });
+		assert.equal((await dockerOk(['inspect', '-f', '{{.State.Running}}', proxy])).stdout.trim(), 'false');
+		const up = await run('docker-compose', ['-p', project, ...files.flatMap((f) => ['-f', f]), 'up', '-d', '--no-recreate', '--no-build', service], { cwd: workingDir, timeoutMs: 300_000 });
+		assert.equal(up.code, 0, describeRun('docker-compose up', [], up));
+		// At once, one request, no retry.
+		const first = await curl(`https://${ALLOWED}/index.html`);
+		assert.deepEqual([first.exit, first.http, first.body], [0, 200, pageBody('web')], `the first request after the agent started: ${show(first)}`);
+		assert.equal((await dockerOk(['inspect', '-f', '{{.State.Health.Status}}', proxy])).stdout.trim(), 'healthy');
+		const status = JSON.parse((await airlock(['status', '--json'])).stdout) as { state: string };
+		assert.equal(status.state, 'locked');
 	});
 
 	it('down removes the agent, the proxy, the gate, the networks and the volumes', async () => {

@@ -132,10 +132,11 @@ export async function buildWorkspace(testRun: TestRun, options: WorkspaceOptions
  * Builds an image only (`devcontainer build`, nothing started) from `dockerfile`, with the local
  * Feature when `airlock` is given, the way `buildWorkspace` does; resolves to the image name.
  */
-export async function buildImageOnly(options: { name: string; dockerfile: string; airlock?: Readonly<Record<string, string | boolean>> }): Promise<string> {
+export async function buildImageOnly(options: { name: string; dockerfile: string; airlock?: Readonly<Record<string, string | boolean>>; noCache?: boolean }): Promise<string> {
 	const folder = writeWorkspaceFolder(`image-${options.name}`, options.dockerfile, options.airlock);
 	const image = `airlock-bench/${options.name}:latest`;
-	const built = await run(devcontainerBin(), ['build', '--workspace-folder', folder, '--image-name', image, '--log-level', 'info'], { timeoutMs: 900_000 });
+	// --no-cache: a first build, as a user's first "Reopen in Container" pays it (the base image is local either way).
+	const built = await run(devcontainerBin(), ['build', '--workspace-folder', folder, '--image-name', image, '--log-level', 'info', ...(options.noCache ? ['--no-cache'] : [])], { timeoutMs: 900_000 });
 	if (built.code !== 0) {
 		throw new Error(`devcontainer build ${options.name} failed (exit ${built.code}):\n${built.stdout.slice(-3000)}\n${built.stderr.slice(-3000)}`);
 	}

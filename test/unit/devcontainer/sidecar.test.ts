@@ -60,7 +60,8 @@ describe('sidecar topology: the Compose project Airlock writes', () => {
 		assert.equal(config.containerEnv.HTTPS_PROXY, 'http://airlock-proxy:3128');
 		const agent = compose.services.devcontainer;
 		assert.equal(agent.network_mode, 'service:airlock-gate');
-		assert.deepEqual(agent.depends_on['airlock-gate'], { condition: 'service_healthy' });
+		assert.deepEqual(agent.depends_on, { 'airlock-gate': { condition: 'service_healthy' }, 'airlock-proxy': { condition: 'service_healthy' } },
+			'the agent starts once the gate has closed its namespace and the proxy answers');
 		assert.deepEqual(agent.build, { context: '.', dockerfile: 'Dockerfile', args: { V: '1' }, network: 'host' });
 		assert.deepEqual(agent.cap_add, ['SYS_PTRACE']);
 		assert.ok(agent.environment.includes('SHOP=1'));
@@ -79,6 +80,10 @@ describe('sidecar topology: the Compose project Airlock writes', () => {
 		assert.deepEqual(proxy.cap_drop, ['ALL']);
 		assert.equal(proxy.read_only, true);
 		assert.deepEqual(proxy.sysctls, { 'net.ipv4.ip_forward': '0', 'net.ipv6.conf.all.forwarding': '0' });
+		// Healthy means the proxy accepts a connection on the address the agent uses (bash is in
+		// every proxy image: install.sh adds it where the base has none); nothing reaches its log.
+		assert.deepEqual(proxy.healthcheck.test, ['CMD', 'bash', '-c', 'exec 3<>/dev/tcp/airlock-proxy-internal/3128']);
+		assert.deepEqual(proxy.networks['airlock-internal'].aliases, ['airlock-proxy', 'airlock-proxy-internal']);
 		assert.deepEqual(proxy.extra_hosts, { 'api.shop.example': '10.9.8.7' });
 		assert.deepEqual(Object.keys(proxy.networks), ['airlock-internal', 'corp-net'], 'the named network is kept, as the proxy\'s way out');
 		assert.equal(proxy.build.args.BASE_IMAGE, 'acme/dev:2', 'built on the image the dev container starts from');
