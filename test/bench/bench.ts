@@ -662,6 +662,22 @@ async function measureAllowlist(setup: Setup, results: Results, details: Details
 	}
 	results.allowlist10kApplySeconds = seconds(median(applyMs));
 	results.allowlist10kApplyRatio = median(applyMs) / median(apply10Ms);
+	// Where the time goes, in the same run: airlock-ctl's own step timings (AIRLOCK_PROFILE=1) for a
+	// 10-entry change and for the 10k policy replacing a 10-entry one (ends with the 10k applied).
+	const profile = async (text: string): Promise<Record<string, number>> => {
+		const r = await docker(['exec', '-i', '-u', 'root', '-e', 'AIRLOCK_PROFILE=1', setup.locked.container, '/usr/local/sbin/airlock-ctl', 'apply'], { input: text, timeoutMs: 120_000 });
+		if (r.code !== 0) {
+			throw new Error(`profiled apply exited ${r.code}: ${r.stderr}`);
+		}
+		const steps: Record<string, number> = {};
+		for (const m of r.stderr.matchAll(/airlock-ctl: profile: (.+?)\s+(-?\d+) ms/g)) {
+			steps[m[1].trim()] = (steps[m[1].trim()] ?? 0) + Number(m[2]);
+		}
+		return steps;
+	};
+	await profile(smallText);
+	const apply10Steps = await profile(smallPlusText);
+	const apply10kSteps = await profile(bigText);
 	const floor = await bareExec(setup.docker, setup.locked.container, 'root');
 	compare({ topology: 'single', what: 'applyPolicy of 10,000 entries vs of 10 (median)', airlock: ms(median(applyMs)), without: ms(median(apply10Ms)), ratio: results.allowlist10kApplyRatio, target: { bound: 'max', value: 1.5 } });
 	compare({ topology: 'single', what: 'applyPolicy of 10,000 entries, in bare execs', airlock: ms(median(applyMs)), without: `${ms(floor.apiMs)} (1 bare exec)`, ratio: median(applyMs) / floor.apiMs });
@@ -689,6 +705,7 @@ async function measureAllowlist(setup: Setup, results: Results, details: Details
 		buildPlanOnlyMs: buildMs.map(Math.round),
 		applyPolicyMs: applyMs.map(Math.round),
 		apply10EntriesMs: apply10Ms.map(Math.round),
+		applyStepsMs: { tenEntryChange: apply10Steps, tenThousandReplacingTen: apply10kSteps },
 		latencyP50Ms: { allowlist10k: Math.round(percentile(series.a, 50) * 100) / 100, allowlist10: Math.round(percentile(series.b, 50) * 100) / 100 },
 		latencyP99Ms: { allowlist10k: Math.round(percentile(series.a, 99) * 100) / 100, allowlist10: Math.round(percentile(series.b, 99) * 100) / 100 },
 	};

@@ -24,7 +24,7 @@ import { recordApproval } from '../../extension/core/approvals';
 import { canonicalText } from '../../extension/core/enforcedPolicy';
 import { resolvePlan } from '../../extension/core/plan';
 import { applyPolicy } from '../../extension/docker/control';
-import { docker, dockerOk } from '../e2e/lib/docker';
+import { docker, dockerOk, newTestRun, removeEverything } from '../e2e/lib/docker';
 import { createSidecar, type SidecarWorkspace } from '../e2e/lib/sidecarWorkspace';
 import type { TestNetworkPlan } from '../e2e/lib/testNetwork';
 // bench.ts is the entry point and imports this module; these are only used once it has loaded.
@@ -65,7 +65,9 @@ async function timeAgentStart(sc: SidecarWorkspace): Promise<number> {
 
 export async function measureSidecar(setup: Setup, results: Results, details: Details): Promise<void> {
 	log('bringing up the workspace (airlock up: Compose, the proxy and the gate)');
-	const sc = await createSidecar(setup.testRun, {
+	// A run of its own: its test network is named after the run, and the bench's already exists.
+	const testRun = newTestRun('bench-sidecar');
+	const sc = await createSidecar(testRun, {
 		name: 'bench-sidecar', network: SIDECAR_BENCH_NETWORK, allowed: WEB,
 		alsoAllow: [`{ host: ${WEB}, ports: [8443], reason: "benchmark tunnels" }`], resolverNames: APPROVE_HOSTS,
 	});
@@ -174,5 +176,6 @@ export async function measureSidecar(setup: Setup, results: Results, details: De
 	} finally {
 		await docker(['start', setup.plain.container]);
 		await sc.remove();
+		await removeEverything(testRun);
 	}
 }
