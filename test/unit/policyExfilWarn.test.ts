@@ -93,7 +93,7 @@ describe('exfil: warn, from airlock.yaml to the container', () => {
 			const without = { ...policy, exfilWarn: undefined };
 			const stale = checkDevcontainer(workspace, without);
 			assert.equal(stale.ok, false);
-			assert.match(stale.problems.join('\n'), /exfilWarn is "\*\.cdn\.example\.com", the approved plan says undefined|options Airlock does not set: exfilWarn/);
+			assert.match(stale.problems.join('\n'), /exfilWarn is "\*\.cdn\.example\.com", the approved plan sets none|options Airlock does not set: exfilWarn/);
 		} finally {
 			fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
 		}
