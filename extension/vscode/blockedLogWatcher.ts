@@ -14,6 +14,14 @@ const NOTIFY_INTERVAL_MS = 10_000;
 /** A container that is still locking is asked again this often, this many times. */
 const LOCK_RECHECK_MS = 2_000;
 const LOCK_RECHECKS = 30;
+/**
+ * A locked container is asked again this often: a lock can fail later (the sidecar's gate stops,
+ * the proxy dies) without the followed log saying so, and the status bar must not keep saying
+ * "locked" then. One `airlock-ctl status` per interval.
+ */
+const STEADY_RECHECK_MS = 15_000;
+/** The states of a container the follower has running: only these are the lock check's to change. */
+const RUNNING_STATES: readonly string[] = ['starting', 'locked', 'weakened', 'not-locked'];
 
 /**
  * Follows the container's proxy log and turns each blocked request into a log line, a tree
@@ -159,7 +167,8 @@ export class BlockedLogWatcher implements vscode.Disposable {
 	 */
 	private async readLockState(id: string | undefined, attempt = 0): Promise<void> {
 		clearTimeout(this.recheck);
-		if (!id || this.session.state.container?.id !== id) {
+		// Only while the follower has this container running: a stopped one is the follower's to report.
+		if (!id || this.session.state.container?.id !== id || !RUNNING_STATES.includes(this.session.state.containerState)) {
 			return;
 		}
 		let state: 'locked' | 'weakened' | 'not-locked';
@@ -177,7 +186,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 			state = 'not-locked';
 			reason = notLockedReason(err) ?? `no working Airlock control command (${err instanceof Error ? err.message : String(err)})`;
 		}
-		if (this.session.state.container?.id !== id) {
+		if (this.session.state.container?.id !== id || !RUNNING_STATES.includes(this.session.state.containerState)) {
 			return;
 		}
 		// A container that is still locking says "not-locked" for a moment on every start: that is
@@ -196,6 +205,9 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		}
 		if (state === 'not-locked' && attempt < LOCK_RECHECKS) {
 			this.recheck = setTimeout(() => void this.readLockState(id, attempt + 1), LOCK_RECHECK_MS);
+		} else {
+			// Steady (locked, or NOT LOCKED for good): keep an eye on it, less often.
+			this.recheck = setTimeout(() => void this.readLockState(id, state === 'not-locked' ? LOCK_RECHECKS : 0), STEADY_RECHECK_MS);
 		}
 	}
 
