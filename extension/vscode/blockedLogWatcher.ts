@@ -121,13 +121,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 					// The container came back meanwhile: this answer is stale.
 					return;
 				}
-				if (stopped) {
-					out.info(`The locked container ${stopped.label} (${stopped.name}) is not running; waiting for it to start.`);
-					this.session.update({ containerState: 'stopped', container: stopped, detail: `Container: ${stopped.label} (${stopped.name}), ${stopped.state}` });
-				} else {
-					out.info(`No locked container is running for ${this.session.hostPath}; waiting for one to start.`);
-					this.session.update({ containerState: 'no-container', detail: 'No locked container is running for this folder.' });
-				}
+				this.showNotRunning(stopped);
 				break;
 			}
 			case 'engine-unreachable':
@@ -136,6 +130,16 @@ export class BlockedLogWatcher implements vscode.Disposable {
 				break;
 			default:
 				break;
+		}
+	}
+
+	private showNotRunning(stopped: { id: string; name: string; label: string; state: string } | undefined): void {
+		if (stopped) {
+			this.session.output.info(`The locked container ${stopped.label} (${stopped.name}) is not running; waiting for it to start.`);
+			this.session.update({ containerState: 'stopped', container: stopped, detail: `Container: ${stopped.label} (${stopped.name}), ${stopped.state}` });
+		} else {
+			this.session.output.info(`No locked container is running for ${this.session.hostPath}; waiting for one to start.`);
+			this.session.update({ containerState: 'no-container', detail: 'No locked container is running for this folder.' });
 		}
 	}
 
@@ -176,7 +180,14 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		try {
 			// The agent's container, or its sidecar proxy and gate: the same question either way.
 			const located = await this.session.findLock();
-			if (!located || located.container.id !== id) {
+			if (!located) {
+				// It stopped. In the sidecar topology the follower reads the proxy's log, which goes
+				// on, and can see the agent still running in the engine's list just after its "die"
+				// event: this check is then the one that notices.
+				await this.agentGone(id);
+				return;
+			}
+			if (located.container.id !== id) {
 				throw new Error('the container changed while its status was read');
 			}
 			const status = await readLockStatus(located.lock);
@@ -209,6 +220,16 @@ export class BlockedLogWatcher implements vscode.Disposable {
 			// Steady (locked, or NOT LOCKED for good): keep an eye on it, less often.
 			this.recheck = setTimeout(() => void this.readLockState(id, state === 'not-locked' ? LOCK_RECHECKS : 0), STEADY_RECHECK_MS);
 		}
+	}
+
+	/** The followed container no longer runs: say so, as the follower does when it sees it go. */
+	private async agentGone(id: string): Promise<void> {
+		const seq = this.stateSeq;
+		const stopped = await this.stoppedContainer();
+		if (seq !== this.stateSeq || this.session.state.container?.id !== id || !RUNNING_STATES.includes(this.session.state.containerState)) {
+			return;
+		}
+		this.showNotRunning(stopped);
 	}
 
 	dispose(): void {
