@@ -304,6 +304,68 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 	});
 });
 
+/**
+ * The same repository in the other topology, pinned by the setting: where the walk above got the
+ * sidecar (Compose installed, as on CI), this keeps the single topology's start from the editor
+ * and its failure states checked; where it got the single topology, this repeats only the start.
+ * Lean on purpose: lock, approve, start, then a spoiled policy and a stop (about 2 minutes).
+ */
+describe('Airlock in code-server: the newcomer\'s container in the single topology (airlock.topology: single)', function () {
+	this.timeout(LONG_WAIT_MS);
+	let container = '';
+
+	const ui = useCodeServer('newcomer-single-failure', async () => {
+		const fresh = stableWorkspace('newcomer-repo');
+		await removeWorkspaceContainers(fresh.workspace);
+		return { ...fresh, settings: { 'airlock.topology': 'single' } };
+	});
+
+	after(async function () {
+		if (ui.workspace) {
+			await removeWorkspaceContainers(ui.workspace);
+		}
+	});
+
+	it('"Lock This Repository…" writes topology: single, as the setting asks; Approve puts the Feature in devcontainer.json', async function () {
+		await ui.wb.runCommand('Airlock: Lock This Repository…');
+		await ui.wb.quickInputItems('npm');
+		await ui.wb.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+		const view = await ui.wb.webview('#approve');
+		const policy = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'airlock.yaml'), 'utf8');
+		assert.match(policy, /^# the single topology, as the setting airlock\.topology asks$/m);
+		assert.match(policy, /^topology: single$/m);
+		await view.locator('#approve').click();
+		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const config = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
+		assert.match(config, /"\.\/airlock"/);
+		assert.doesNotMatch(config, /"dockerComposeFile"/);
+		await ui.wb.waitForStatus('Airlock: approved · no container');
+	});
+
+	it('"Start Locked Container" starts it locked in one container; a spoiled policy says NOT LOCKED; a stop says "container stopped"', async function () {
+		await ui.wb.dismissNotifications();
+		await ui.wb.statusBarItem().click();
+		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked', LONG_WAIT_MS);
+		[container] = await containersFor(ui.workspace);
+		assert.ok(container, 'no running container is labelled for the workspace');
+		const lock = await lockContainers(container);
+		assert.equal(lock.topology, 'single');
+		// A block from the agent's own proxy, as in the walk above.
+		const blocked = await requestAsAgent(container, `https://${DENIED}/`);
+		assert.match(blocked.stderr + blocked.stdout, /403/);
+		await ui.wb.waitForStatus('Airlock: locked · 1 host blocked');
+		await ui.wb.screenshot('single-status-locked-1-blocked');
+		// Spoil the enforced policy (as root could) and restart: the entrypoint refuses it and keeps egress closed.
+		assert.equal((await run('docker', ['exec', '-u', 'root', container, 'sh', '-c', `echo "not a policy" > ${lock.policyPath}`])).code, 0);
+		assert.equal((await run('docker', ['restart', container], { timeoutMs: 120_000 })).code, 0);
+		await ui.wb.waitForStatus('Airlock: NOT LOCKED', 120_000);
+		await ui.wb.screenshot('single-status-not-locked');
+		assert.equal((await run('docker', ['stop', container], { timeoutMs: 120_000 })).code, 0);
+		await ui.wb.waitForStatus('Airlock: container stopped', 120_000);
+		await ui.wb.screenshot('single-status-container-stopped');
+	});
+});
+
 describe('Airlock in code-server: a window with no folder', function () {
 	const ui = useCodeServer('no-folder-failure', () => {
 		const { scratch } = freshWorkspace('bare-repo');
