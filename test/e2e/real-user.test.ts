@@ -2,7 +2,9 @@
  * A real user with only what Airlock ships: the packed npm package installed into an empty
  * prefix by a non-root host user (uid 4321, in the docker group, like a developer's account),
  * then in a fresh git repository with its own Dockerfile-based dev container:
- * `airlock init`, `airlock approve --yes`, `airlock up` with no development flags.
+ * `airlock init`, `airlock approve --yes`, `airlock up` with no development flags. Twice, once per
+ * topology: plain `airlock init` (what a user types; this machine has Compose, so it proposes the
+ * sidecar) and `airlock init --topology single`.
  *
  * Proves: the container builds from the Feature copy Airlock writes (no registry); it is locked;
  * a process started with a bare `docker exec` goes through the proxy (allowed host answers,
@@ -25,6 +27,8 @@ const ALLOWED = 'allowed.airlock-user.example';
 const DENIED = 'denied.airlock-user.example';
 const HOST_USER = 'airlock-e2e-user';
 const HOST_UID = 4321;
+type Topology = 'single' | 'sidecar';
+const TOPOLOGIES: readonly Topology[] = ['single', 'sidecar'];
 
 /** The host user a developer would be: not root, in the docker group. Created once per machine. */
 async function ensureHostUser(): Promise<void> {
@@ -39,11 +43,13 @@ describe('a real user locks a real repository with only what Airlock ships', fun
 	const testRun = newTestRun('real-user');
 	const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-e2e-real-user-')));
 	const prefix = path.join(root, 'prefix');
-	const repo = path.join(root, 'acme-app');
+	/** The repository of the topology under test (each topology gets a fresh one). */
+	let repo = '';
 	const home = path.join(root, 'home');
 	let userEnv: NodeJS.ProcessEnv;
 	let containerId = '';
 	let web: WebHost;
+	let net: Awaited<ReturnType<typeof createTestNetwork>>;
 
 	/** Runs a command as the host user, with only the environment a login would give. */
 	function asUser(command: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
@@ -59,7 +65,7 @@ describe('a real user locks a real repository with only what Airlock ships', fun
 
 	before(async function () {
 		await ensureHostUser();
-		for (const dir of [prefix, repo, home]) {
+		for (const dir of [prefix, home]) {
 			fs.mkdirSync(dir, { recursive: true });
 		}
 		fs.chmodSync(root, 0o755);
@@ -67,7 +73,7 @@ describe('a real user locks a real repository with only what Airlock ships', fun
 		const pack = await runOk('npm', ['pack', '--silent', '--pack-destination', root], { cwd: REPO_ROOT, timeoutMs: 300_000 });
 		const tarball = path.join(root, pack.stdout.trim().split('\n').pop() ?? '');
 		assert.ok(fs.existsSync(tarball), pack.stdout);
-		await runOk('chown', ['-R', `${HOST_UID}:${HOST_UID}`, prefix, repo, home]);
+		await runOk('chown', ['-R', `${HOST_UID}:${HOST_UID}`, prefix, home]);
 		// This machine's way to the npm registry (its CA bundle, set in the global npmrc that
 		// --prefix would hide): what the user's own npm setup gives them.
 		const cafile = (await run('npm', ['config', 'get', 'cafile'])).stdout.trim();
@@ -91,11 +97,14 @@ describe('a real user locks a real repository with only what Airlock ships', fun
 
 		// The test "internet": a web host with two names, on this suite's own network.
 		await ensureTestHostImage();
-		const net = await createTestNetwork(testRun, NETWORK);
+		net = await createTestNetwork(testRun, NETWORK);
 		web = await startWebHost(testRun, net, { hostNumber: 10, hostName: 'web' });
+	});
 
-		// The user's repository: their own Dockerfile and devcontainer.json, nothing from Airlock.
-		fs.mkdirSync(path.join(repo, '.devcontainer'));
+	/** The user's repository: their own Dockerfile and devcontainer.json, nothing from Airlock. */
+	async function createRepository(topology: Topology): Promise<void> {
+		repo = path.join(root, topology, 'acme-app');
+		fs.mkdirSync(path.join(repo, '.devcontainer'), { recursive: true });
 		fs.writeFileSync(path.join(repo, '.devcontainer', 'Dockerfile'), `FROM ${DEV_IMAGE}\n`);
 		fs.writeFileSync(path.join(repo, '.devcontainer', 'devcontainer.json'), [
 			'// acme-app dev container',
@@ -114,7 +123,7 @@ describe('a real user locks a real repository with only what Airlock ships', fun
 			const git = await asUser('git', args);
 			assert.equal(git.code, 0, describeRun('git', args, git));
 		}
-	});
+	}
 
 	after(async function () {
 		this.timeout(300_000);
@@ -122,81 +131,98 @@ describe('a real user locks a real repository with only what Airlock ships', fun
 		fs.rmSync(root, { recursive: true, force: true });
 	});
 
-	it('init writes the policy, approve records it, up brings up a locked container from the shipped Feature', async () => {
-		const init = await airlock(['init']);
-		assert.equal(init.code, 0, describeRun('airlock init', [], init));
-		const policyFile = path.join(repo, '.devcontainer', 'airlock.yaml');
-		// The user adds the host their project talks to, as they would in an editor.
-		fs.writeFileSync(policyFile, fs.readFileSync(policyFile, 'utf8').replace(/allow:.*(\n|$)[\s\S]*/, '') + `allow:\n  - { host: ${ALLOWED}, reason: "the acme API" }\n`);
-		const approve = await airlock(['approve', '--yes']);
-		assert.equal(approve.code, 0, describeRun('airlock approve', [], approve));
-		assert.ok(fs.existsSync(path.join(repo, '.devcontainer', 'airlock.lock')), 'approve writes the committed record');
+	for (const topology of TOPOLOGIES) {
+		describe(`${topology} topology`, () => {
+			before(() => createRepository(topology));
 
-		const up = await airlock(['up', '--json'], { timeoutMs: 1_200_000 });
-		assert.equal(up.code, 0, describeRun('airlock up', ['--json'], up));
-		const result = JSON.parse(up.stdout.trim().split('\n').pop() ?? '{}') as { containerId: string; remoteUser: string; locked: boolean };
-		assert.deepEqual([result.remoteUser, result.locked], ['dev', true]);
-		containerId = result.containerId;
-		const config = fs.readFileSync(path.join(repo, '.devcontainer', 'devcontainer.json'), 'utf8');
-		assert.match(config, /"\.\/airlock": \{/, 'the shipped Feature is referenced locally');
-		assert.doesNotMatch(config, /ghcr\.io/);
-		assert.match(config, /\/\/ acme-app dev container/, 'the user\'s comments are kept');
-		const stamp = JSON.parse(fs.readFileSync(path.join(repo, '.devcontainer', 'airlock', 'airlock-copy.json'), 'utf8')) as { origin: string };
-		assert.equal(stamp.origin, 'shipped');
-	});
+			it('init writes the policy, approve records it, up brings up a locked container from the shipped Feature', async () => {
+				// Plain `init` is what a user types: on this machine (Compose installed) it proposes the sidecar.
+				const initArgs = topology === 'sidecar' ? ['init'] : ['init', '--topology', 'single'];
+				const init = await airlock(initArgs);
+				assert.equal(init.code, 0, describeRun('airlock', initArgs, init));
+				assert.match(init.stdout, new RegExp(`topology ${topology}:`), 'init says which topology it proposes, and why');
+				const policyFile = path.join(repo, '.devcontainer', 'airlock.yaml');
+				// The user adds the host their project talks to, as they would in an editor.
+				fs.writeFileSync(policyFile, fs.readFileSync(policyFile, 'utf8').replace(/allow:.*(\n|$)[\s\S]*/, '') + `allow:\n  - { host: ${ALLOWED}, reason: "the acme API" }\n`);
+				const approve = await airlock(['approve', '--yes']);
+				assert.equal(approve.code, 0, describeRun('airlock approve', [], approve));
+				assert.ok(fs.existsSync(path.join(repo, '.devcontainer', 'airlock.lock')), 'approve writes the committed record');
 
-	it('sends a process started with a bare docker exec through the proxy: the allowed host answers, another gets 403', async () => {
-		const curl = (url: string): string[] => ['curl', '-sS', '-k', '--connect-timeout', '5', '--max-time', '8', '-o', '/dev/stdout', '-w', '\n%{http_code} %{http_connect}\n', url];
-		const allowed = await docker(['exec', '-u', 'dev', containerId, ...curl(`https://${ALLOWED}/index.html`)]);
-		assert.equal(allowed.code, 0, allowed.stderr);
-		assert.equal(allowed.stdout, `${pageBody('web')}\n200 200\n`);
-		const denied = await docker(['exec', '-u', 'dev', containerId, ...curl(`https://${DENIED}/index.html`)]);
-		assert.equal(denied.code, 56, `the proxy refused the tunnel: ${denied.stdout}${denied.stderr}`);
-		assert.match(denied.stdout, /000 403/);
-		const direct = await docker(['exec', '-u', 'dev', containerId, 'curl', '-sS', '--noproxy', '*', '--connect-timeout', '5', '--max-time', '8', `http://${ALLOWED}/`]);
-		assert.equal(direct.code, 7, `direct egress is refused at once: ${direct.stderr}`);
-	});
+				const up = await airlock(['up', '--json'], { timeoutMs: 1_200_000 });
+				assert.equal(up.code, 0, describeRun('airlock up', ['--json'], up));
+				const result = JSON.parse(up.stdout.trim().split('\n').pop() ?? '{}') as { containerId: string; remoteUser: string; locked: boolean };
+				assert.deepEqual([result.remoteUser, result.locked], ['dev', true]);
+				containerId = result.containerId;
+				const config = fs.readFileSync(path.join(repo, '.devcontainer', 'devcontainer.json'), 'utf8');
+				if (topology === 'single') {
+					assert.match(config, /"\.\/airlock": \{/, 'the shipped Feature is referenced locally');
+				} else {
+					// The proxy and the gate are built from the same shipped copy, beside the agent.
+					assert.match(config, /"dockerComposeFile": \[\s*"docker-compose\.airlock\.yml"\s*\]/);
+					const compose = fs.readFileSync(path.join(repo, '.devcontainer', 'docker-compose.airlock.yml'), 'utf8');
+					assert.match(compose, /context: \.\/airlock\n/, 'the proxy image is built from the shipped copy');
+					assert.doesNotMatch(compose, /ghcr\.io/);
+				}
+				assert.doesNotMatch(config, /ghcr\.io/);
+				assert.match(config, /\/\/ acme-app dev container/, 'the user\'s comments are kept');
+				const stamp = JSON.parse(fs.readFileSync(path.join(repo, '.devcontainer', 'airlock', 'airlock-copy.json'), 'utf8')) as { origin: string };
+				assert.equal(stamp.origin, 'shipped');
+			});
 
-	it('keeps the workspace writable: the agent is the host user\'s uid, never root', async () => {
-		const id = await docker(['exec', '-u', 'dev', containerId, 'id', '-u']);
-		assert.equal(id.stdout.trim(), String(HOST_UID), 'the devcontainer CLI maps the remote user to the host user');
-		const write = await docker(['exec', '-u', 'dev', '-w', '/workspaces/acme-app', containerId, 'sh', '-c', 'echo hi > agent-wrote-this && echo ok']);
-		assert.equal(write.stdout.trim(), 'ok', write.stderr);
-		assert.equal(fs.statSync(path.join(repo, 'agent-wrote-this')).uid, HOST_UID);
-		const readOnly = await docker(['exec', '-u', 'dev', '-w', '/workspaces/acme-app', containerId, 'sh', '-c', 'echo x >> .devcontainer/airlock.yaml']);
-		assert.notEqual(readOnly.code, 0, 'the policy stays read-only in the container');
-		assert.match(readOnly.stderr, /Read-only file system/);
-		fs.rmSync(path.join(repo, 'agent-wrote-this'));
-	});
+			it('sends a process started with a bare docker exec through the proxy: the allowed host answers, another gets 403', async () => {
+				const curl = (url: string): string[] => ['curl', '-sS', '-k', '--connect-timeout', '5', '--max-time', '8', '-o', '/dev/stdout', '-w', '\n%{http_code} %{http_connect}\n', url];
+				const allowed = await docker(['exec', '-u', 'dev', containerId, ...curl(`https://${ALLOWED}/index.html`)]);
+				assert.equal(allowed.code, 0, allowed.stderr);
+				assert.equal(allowed.stdout, `${pageBody('web')}\n200 200\n`);
+				const denied = await docker(['exec', '-u', 'dev', containerId, ...curl(`https://${DENIED}/index.html`)]);
+				assert.equal(denied.code, 56, `the proxy refused the tunnel: ${denied.stdout}${denied.stderr}`);
+				assert.match(denied.stdout, /000 403/);
+				const direct = await docker(['exec', '-u', 'dev', containerId, 'curl', '-sS', '--noproxy', '*', '--connect-timeout', '5', '--max-time', '8', `http://${ALLOWED}/`]);
+				assert.equal(direct.code, 7, `direct egress is refused at once: ${direct.stderr}`);
+			});
 
-	it('check passes here, and in a fresh clone at another path with an empty config home (CI)', async () => {
-		const check = await airlock(['check']);
-		assert.equal(check.code, 0, describeRun('airlock check', [], check));
-		for (const args of [['add', '-A'], ['commit', '-q', '-m', 'Lock egress with Airlock']]) {
-			const git = await asUser('git', args);
-			assert.equal(git.code, 0, describeRun('git', args, git));
-		}
-		const ciRoot = path.join(root, 'ci');
-		const ciHome = path.join(ciRoot, 'home');
-		fs.mkdirSync(ciHome, { recursive: true });
-		await runOk('chown', ['-R', `${HOST_UID}:${HOST_UID}`, ciRoot]);
-		const clone = await asUser('git', ['clone', '-q', repo, path.join(ciRoot, 'checkout')], { cwd: ciRoot });
-		assert.equal(clone.code, 0, clone.stderr);
-		const ciEnv = { ...userEnv, HOME: ciHome, XDG_CONFIG_HOME: path.join(ciHome, '.config') };
-		const ciCheck = await airlock(['check'], { cwd: path.join(ciRoot, 'checkout'), env: ciEnv });
-		assert.equal(ciCheck.code, 0, describeRun('airlock check (CI)', [], ciCheck));
-		assert.match(ciCheck.stdout, /recorded in \.devcontainer\/airlock\.lock/);
-	});
+			it('keeps the workspace writable: the agent is the host user\'s uid, never root', async () => {
+				const id = await docker(['exec', '-u', 'dev', containerId, 'id', '-u']);
+				assert.equal(id.stdout.trim(), String(HOST_UID), 'the devcontainer CLI maps the remote user to the host user');
+				const write = await docker(['exec', '-u', 'dev', '-w', '/workspaces/acme-app', containerId, 'sh', '-c', 'echo hi > agent-wrote-this && echo ok']);
+				assert.equal(write.stdout.trim(), 'ok', write.stderr);
+				assert.equal(fs.statSync(path.join(repo, 'agent-wrote-this')).uid, HOST_UID);
+				const readOnly = await docker(['exec', '-u', 'dev', '-w', '/workspaces/acme-app', containerId, 'sh', '-c', 'echo x >> .devcontainer/airlock.yaml']);
+				assert.notEqual(readOnly.code, 0, 'the policy stays read-only in the container');
+				assert.match(readOnly.stderr, /Read-only file system/);
+				fs.rmSync(path.join(repo, 'agent-wrote-this'));
+			});
 
-	it('down leaves nothing of the workspace behind', async () => {
-		const down = await airlock(['down']);
-		assert.equal(down.code, 0, describeRun('airlock down', [], down));
-		const containers = await dockerOk(['ps', '-a', '-q', '--filter', `label=devcontainer.local_folder=${repo}`]);
-		assert.equal(containers.stdout.trim(), '');
-		// What is left with this run's label is the test's own: its web host and its network.
-		const left = await leftovers(testRun);
-		const webId = (await dockerOk(['inspect', '-f', '{{.Id}}', web.container])).stdout.trim();
-		assert.deepEqual(left.containers.map((c) => webId.startsWith(c)), [true], 'only the test host is left');
-		assert.deepEqual(left.volumes, []);
-	});
+			it('check passes here, and in a fresh clone at another path with an empty config home (CI)', async () => {
+				const check = await airlock(['check']);
+				assert.equal(check.code, 0, describeRun('airlock check', [], check));
+				for (const args of [['add', '-A'], ['commit', '-q', '-m', 'Lock egress with Airlock']]) {
+					const git = await asUser('git', args);
+					assert.equal(git.code, 0, describeRun('git', args, git));
+				}
+				const ciRoot = path.join(root, topology, 'ci');
+				const ciHome = path.join(ciRoot, 'home');
+				fs.mkdirSync(ciHome, { recursive: true });
+				await runOk('chown', ['-R', `${HOST_UID}:${HOST_UID}`, ciRoot]);
+				const clone = await asUser('git', ['clone', '-q', repo, path.join(ciRoot, 'checkout')], { cwd: ciRoot });
+				assert.equal(clone.code, 0, clone.stderr);
+				const ciEnv = { ...userEnv, HOME: ciHome, XDG_CONFIG_HOME: path.join(ciHome, '.config') };
+				const ciCheck = await airlock(['check'], { cwd: path.join(ciRoot, 'checkout'), env: ciEnv });
+				assert.equal(ciCheck.code, 0, describeRun('airlock check (CI)', [], ciCheck));
+				assert.match(ciCheck.stdout, /recorded in \.devcontainer\/airlock\.lock/);
+			});
+
+			it('down leaves nothing of the workspace behind', async () => {
+				const down = await airlock(['down']);
+				assert.equal(down.code, 0, describeRun('airlock down', [], down));
+				const containers = await dockerOk(['ps', '-a', '-q', '--filter', `label=devcontainer.local_folder=${repo}`]);
+				assert.equal(containers.stdout.trim(), '');
+				// What is left with this run's label is the test's own: its web host and its network.
+				const left = await leftovers(testRun);
+				const webId = (await dockerOk(['inspect', '-f', '{{.Id}}', web.container])).stdout.trim();
+				assert.deepEqual(left.containers.map((c) => webId.startsWith(c)), [true], 'only the test host is left');
+				assert.deepEqual(left.volumes, []);
+			});
+		});
+	}
 });

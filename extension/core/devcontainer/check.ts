@@ -208,7 +208,7 @@ function checkSidecar(workspace: string, policy: EnforcedPolicy, file: string, s
 		}
 		const compose = plan.composeOverride;
 		if (compose !== undefined && compose.after !== compose.before) {
-			problems.push(`${compose.file}: ${compose.before === null ? 'missing' : 'differs from what Airlock writes for the approved plan (the proxy, the gate, the internal network, the starting policy)'}; ${FIX}`);
+			problems.push(`${compose.file}: ${compose.before === null ? 'missing' : 'differs from what Airlock writes for the approved plan (the proxy, the gate, the internal network, the starting policy)'}; ${FIX}${folderNameNote(workspace, workspaceFolderOf(file))}`);
 		}
 	} catch (e) {
 		if (!(e instanceof InvalidInputError)) {
@@ -281,6 +281,27 @@ function checkFeatureOptions(editor: ConfigEditor, key: string, expected: Return
 	}
 }
 
+/**
+ * A Compose config whose workspaceFolder follows the folder's name: the read-only mounts Airlock
+ * writes name the path in the container, which Compose cannot derive, so a checkout in a folder of
+ * another name (a CI runner's) really is out of step. Say so, and how to make it fixed.
+ */
+function folderNameNote(workspace: string, workspaceFolder: unknown): string {
+	if (typeof workspaceFolder !== 'string' || !workspaceFolder.includes('${localWorkspaceFolderBasename}')) {
+		return '';
+	}
+	return ` (workspaceFolder uses \${localWorkspaceFolderBasename}, so the container path Airlock mounts read-only follows this folder's name, "${path.basename(path.resolve(workspace))}": a checkout in a folder of another name needs its own \`airlock generate\`; a fixed workspaceFolder, with your Compose file mounting the repository there, keeps every checkout in step)`;
+}
+
+function workspaceFolderOf(configFile: string): unknown {
+	try {
+		const text = fs.readFileSync(configFile, 'utf8');
+		return new ConfigEditor(configFile, text, detectFormatting(text, undefined)).value(['workspaceFolder']);
+	} catch {
+		return undefined;
+	}
+}
+
 function checkCompose(
 	editor: ConfigEditor,
 	workspace: string,
@@ -299,7 +320,7 @@ function checkCompose(
 		const expectedText = composeOverrideText(workspace, composeTargetOf(editor, workspace, configDir, overrideFile), paths);
 		const actualText = readTextIfExists(overrideFile);
 		if (actualText !== expectedText) {
-			problems.push(`${overrideFile}: ${actualText === null ? 'missing' : 'differs from what Airlock writes'} (it mounts ${paths.map((p) => p.name).join(' and ')} read-only); ${FIX}`);
+			problems.push(`${overrideFile}: ${actualText === null ? 'missing' : 'differs from what Airlock writes'} (it mounts ${paths.map((p) => p.name).join(' and ')} read-only); ${FIX}${actualText === null ? '' : folderNameNote(workspace, editor.value(['workspaceFolder']))}`);
 		}
 	} catch (e) {
 		if (!(e instanceof InvalidInputError)) {

@@ -97,6 +97,8 @@ export function restoreConvertedConfig(editor: ConfigEditor, composeFile: string
 	}
 	if (from.addedWorkspaceFolder === true) {
 		editor.set(['workspaceFolder'], undefined);
+	} else if (typeof from.workspaceFolder === 'string') {
+		editor.set(['workspaceFolder'], from.workspaceFolder);
 	}
 	for (const key of MOVED_KEYS) {
 		if (from[key] !== undefined) {
@@ -289,6 +291,39 @@ function composeMount(spec: string, bad: () => never): Json {
 	return out;
 }
 
+const BASENAME_VARIABLE = '${localWorkspaceFolderBasename}';
+
+/** A Compose config's own workspace path, with the folder's name put in (it depends on it). */
+function composeContainerWorkspace(editor: ConfigEditor, workspace: string): string {
+	const folder = editor.value(['workspaceFolder']);
+	const name = path.basename(path.resolve(workspace));
+	return typeof folder === 'string' ? folder.split(BASENAME_VARIABLE).join(name) : `/workspaces/${name}`;
+}
+
+/**
+ * Where the workspace is in a converted config's agent service. Decided once, when Airlock first
+ * converts the config (the mount's target, or /workspaces/<the folder's name then>), and kept in
+ * x-airlock: Compose cannot read ${localWorkspaceFolderBasename}, and a clone in a folder of
+ * another name (a CI checkout) must yield the same Compose file and find the workspace there.
+ */
+function convertedContainerWorkspace(editor: ConfigEditor, from: Json, workspace: string, workspaceRel: string): string {
+	if (typeof from.workspace === 'string' && from.workspace.startsWith('/')) {
+		return from.workspace;
+	}
+	const name = path.basename(path.resolve(workspace));
+	if (typeof from.workspaceMount === 'string') {
+		const target = workspaceMountOf(editor, from.workspaceMount, workspaceRel).target as string;
+		return target.split(BASENAME_VARIABLE).join(name);
+	}
+	return `/workspaces/${name}`;
+}
+
+function workspaceMountOf(editor: ConfigEditor, mount: string, workspaceRel: string): Json {
+	return composeMount(composePath(mount, workspaceRel), () => {
+		throw new InvalidInputError([problemAt(editor, 'workspaceMount', 'workspaceMount is not a type=…,source=…,target=… mount', 'fix it, then approve again')]);
+	});
+}
+
 /** devcontainer.json variables the devcontainer CLI would substitute, written for Compose. */
 function composePath(value: string, workspaceRel: string): string {
 	return value.split('${localWorkspaceFolder}').join(workspaceRel);
@@ -450,9 +485,12 @@ export function planSidecar(editor: ConfigEditor, opts: SidecarOptions): Sidecar
 		},
 	};
 
-	const containerWorkspace = typeof editor.value(['workspaceFolder']) === 'string' && !converted && isCompose
-		? String(editor.value(['workspaceFolder'])).split('${localWorkspaceFolderBasename}').join(path.basename(path.resolve(opts.workspace)))
-		: `/workspaces/${path.basename(path.resolve(opts.workspace))}`;
+	const containerWorkspace = isCompose
+		? composeContainerWorkspace(editor, opts.workspace)
+		: convertedContainerWorkspace(editor, from, opts.workspace, workspaceRel);
+	if (!isCompose) {
+		from.workspace = containerWorkspace;
+	}
 
 	let agentName = AGENT_SERVICE;
 	const siblings: Record<string, Json> = {};
@@ -486,9 +524,7 @@ export function planSidecar(editor: ConfigEditor, opts: SidecarOptions): Sidecar
 			};
 		}
 		const mount = typeof from.workspaceMount === 'string' ? from.workspaceMount : undefined;
-		parts.service.volumes = [mount ? composeMount(composePath(mount, workspaceRel), () => {
-			throw new InvalidInputError([problemAt(editor, 'workspaceMount', 'workspaceMount is not a type=…,source=…,target=… mount', 'fix it, then approve again')]);
-		}) : `${workspaceRel}:${containerWorkspace}:cached`];
+		parts.service.volumes = [mount ? { ...workspaceMountOf(editor, mount, workspaceRel), target: containerWorkspace } : `${workspaceRel}:${containerWorkspace}:cached`];
 		if (Array.isArray(from.runArgs)) {
 			mapRunArgs(editor, from.runArgs.filter((a): a is string => typeof a === 'string'), parts);
 		}
@@ -522,8 +558,16 @@ export function planSidecar(editor: ConfigEditor, opts: SidecarOptions): Sidecar
 		editor.setIfDifferent(['dockerComposeFile'], [COMPOSE_OVERRIDE_NAME]);
 		editor.setIfDifferent(['service'], AGENT_SERVICE);
 		editor.setIfDifferent(['runServices'], [AGENT_SERVICE, GATE_SERVICE, PROXY_SERVICE]);
-		if (editor.value(['workspaceFolder']) === undefined) {
-			editor.set(['workspaceFolder'], '/workspaces/${localWorkspaceFolderBasename}');
+		// A fixed path, never ${localWorkspaceFolderBasename}: the Compose file cannot follow the
+		// folder's name, so every clone must find the workspace where the mount puts it.
+		const folder = editor.value(['workspaceFolder']);
+		if (folder === undefined) {
+			editor.set(['workspaceFolder'], containerWorkspace);
+		} else if (typeof folder === 'string' && folder.includes(BASENAME_VARIABLE)) {
+			if (from.workspaceFolder === undefined && !converted) {
+				from.workspaceFolder = folder;
+			}
+			editor.set(['workspaceFolder'], folder.split(BASENAME_VARIABLE).join(path.posix.basename(containerWorkspace)));
 		}
 	} else {
 		ensureComposeListed(editor, configDir, opts.composeFile);

@@ -110,6 +110,26 @@ describe('sidecar topology: the Compose project Airlock writes', () => {
 		assert.deepEqual(checkDevcontainer(ws, APPROVED).problems, []);
 	});
 
+	it('gives the workspace a fixed path, so a clone in a folder of another name is in step (CI) and finds it there', () => {
+		const ws = workspace({
+			'.devcontainer/devcontainer.json': '{ "build": { "dockerfile": "Dockerfile" }, "remoteUser": "dev", "workspaceFolder": "/workspaces/${localWorkspaceFolderBasename}/src" }\n',
+			'.devcontainer/Dockerfile': 'FROM acme/dev:2\n',
+		});
+		const { config, compose } = generate(ws);
+		assert.equal(config.workspaceFolder, '/workspaces/shop/src', 'no folder-name variable: Compose could not follow it');
+		assert.ok(compose.services.devcontainer.volumes.includes('..:/workspaces/shop:cached'));
+		assert.equal(compose['x-airlock'].from.workspace, '/workspaces/shop');
+		// The same repository checked out as "checkout" (a CI runner's folder).
+		const clone = path.join(path.dirname(ws), 'checkout');
+		fs.cpSync(ws, clone, { recursive: true });
+		assert.deepEqual(checkDevcontainer(clone, APPROVED, { topology: 'sidecar' }).problems, []);
+		assert.equal(planDevcontainer(options(clone)).changed, false, 'generate in the clone changes nothing');
+		// The way back restores the variable the user wrote.
+		const back = planDevcontainer({ workspace: ws, policy: APPROVED });
+		writeDevcontainer(back, { workspace: ws, policy: APPROVED });
+		assert.equal((JSON.parse(fs.readFileSync(back.file, 'utf8')) as Json).workspaceFolder, '/workspaces/${localWorkspaceFolderBasename}/src');
+	});
+
 	it('refuses a run argument with no safe Compose equivalent, at its position', () => {
 		const ws = workspace({ '.devcontainer/devcontainer.json': '{\n  "image": "acme/dev:2",\n  "remoteUser": "dev",\n  "runArgs": ["--gpus", "all"]\n}\n' });
 		assert.throws(() => planDevcontainer(options(ws)), (err: unknown) => err instanceof InvalidInputError && err.problems[0].line === 4 && /runArgs "--gpus all" has no Compose equivalent/.test(err.message) && /topology: single/.test(err.message));
@@ -139,6 +159,20 @@ describe('sidecar topology: the Compose project Airlock writes', () => {
 			'.devcontainer/compose.yml': 'services:\n  app:\n    image: acme/node:20\n    networks: [front]\n',
 		});
 		assert.throws(() => planDevcontainer(options(withNetworks)), (err: unknown) => err instanceof InvalidInputError && err.problems[0].line === 4 && /service app sets networks/.test(err.message));
+	});
+
+	it('says why a Compose config whose workspaceFolder follows the folder\'s name is out of step in a clone under another name', () => {
+		const ws = workspace({
+			'.devcontainer/devcontainer.json': '{ "dockerComposeFile": "compose.yml", "service": "app", "workspaceFolder": "/workspaces/${localWorkspaceFolderBasename}", "remoteUser": "node" }\n',
+			'.devcontainer/compose.yml': 'services:\n  app:\n    image: acme/node:20\n    volumes: [../..:/workspaces]\n',
+		});
+		generate(ws);
+		assert.deepEqual(checkDevcontainer(ws, APPROVED, { topology: 'sidecar' }).problems, []);
+		const clone = path.join(path.dirname(ws), 'checkout');
+		fs.cpSync(ws, clone, { recursive: true });
+		const problems = checkDevcontainer(clone, APPROVED, { topology: 'sidecar' }).problems;
+		assert.equal(problems.length, 1, problems.join('\n'));
+		assert.match(problems[0], /workspaceFolder uses \$\{localWorkspaceFolderBasename\}.*"checkout".*a fixed workspaceFolder/);
 	});
 
 	it('lists each service the agent reaches directly that has a network of its own (reachable-service), not the lock\'s own', () => {
