@@ -67,7 +67,7 @@ const WHY = {
 	sidecarComposeFile: "The container now starts from Airlock's Compose file: the agent's service shares the network of the lock's gate, and the proxy runs in a container of its own the agent cannot touch.",
 	sidecarService: 'The agent works in this service of the Compose file.',
 	sidecarRunServices: "Starts the lock's own services, the gate and the proxy, with the agent's.",
-	sidecarWorkspaceFolder: 'Where the repository is inside the agent\'s service (Compose needs it spelled out).',
+	sidecarWorkspaceFolder: 'Where the repository is inside the agent\'s service: a fixed path, so a clone in a folder of another name finds it too (Compose needs it spelled out).',
 	sidecarMoved: "Moved into Airlock's Compose file, where the agent's service is built or started the same way.",
 	image: 'The image the container starts from (there was no dev container configuration yet).',
 	build: 'Builds the container from the Dockerfile that is already in the repository.',
