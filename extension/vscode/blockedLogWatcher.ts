@@ -205,7 +205,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		const shown = state === 'not-locked' && lockInProgress(reason) && attempt < LOCK_RECHECKS ? 'starting' : state;
 		const detail = `Container: ${this.session.containerLabel}${reason ? ` (${reason})` : ''}`;
 		if (shown !== this.session.state.containerState || detail !== this.session.state.detail) {
-			this.session.update({ containerState: shown, detail });
+			this.session.update({ containerState: shown, detail, lockReason: reason ?? undefined });
 			if (shown === 'starting') {
 				this.session.output.info(`The container is still locking (${reason}); checking again.`);
 			} else if (state === 'not-locked') {

@@ -272,6 +272,10 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 			await ui.wb.waitForStatus('Airlock: NOT LOCKED', 120_000);
 			await eventually('the status bar to turn red', async () => /error-kind/.test((await ui.wb.statusBarItem().getAttribute('class')) ?? ''));
 			await ui.wb.page.locator('.part.sidebar', { hasText: 'newcomer-app is running but NOT LOCKED' }).first().waitFor({ timeout: 60_000 });
+			if (!single) {
+				// The container's own reason, not a guess: here the gate is down, the proxy is fine.
+				await ui.wb.page.locator('.part.sidebar', { hasText: /NOT LOCKED: the gate \S+ is not running/ }).first().waitFor({ timeout: 60_000 });
+			}
 			// A terminal whose shell went with it says so itself; the editor raises no exit-code error.
 			assert.equal(await ui.wb.page.locator('.notification-toast', { hasText: 'terminated with exit code' }).count(), 0);
 			await ui.wb.screenshot('status-not-locked');
