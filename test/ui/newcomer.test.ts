@@ -257,7 +257,7 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked');
 	});
 
-	it('says NOT LOCKED when the proxy cannot start, and "container stopped" when it stops; the next step starts it again', async function () {
+	it('says NOT LOCKED with the container\'s own reason when the lock breaks, and "container stopped" when it stops; the next step starts it again', async function () {
 		await ui.wb.dismissNotifications();
 		// Break the lock as root on the host could. One container: spoil the enforced policy and
 		// restart, so the entrypoint refuses it and keeps egress closed. Sidecar: stop the gate that
