@@ -77,7 +77,7 @@ describe('Airlock Feature at build time', function () {
 			const feature = collection.features.find((f) => f.id === 'airlock');
 			assert.ok(feature, 'the collection lists airlock');
 			assert.equal(feature.version, '0.1.0');
-			assert.deepEqual(Object.keys(feature.options).sort(), ['allow', 'allowSudo', 'mode', 'proxyPort']);
+			assert.deepEqual(Object.keys(feature.options).sort(), ['allow', 'allowSudo', 'exfilWarn', 'mode', 'proxyPort']);
 			// The .tgz the CLI writes is a plain (uncompressed) tar.
 			const listing = await run('tar', ['-tf', tgz]);
 			for (const file of ['install.sh', 'install-airlock.sh', 'entrypoint.sh', 'wait-locked.sh', 'bin/airlock-ctl', 'bin/airlock-ssh-proxy', 'lib/grammar.sh', 'lib/common.sh', 'lib/squid.sh', 'lib/firewall.sh', 'devcontainer-feature.json']) {

@@ -35,6 +35,8 @@ const CLI_BUNDLE = path.join(REPO_ROOT, 'out', 'e2e-loop-cli', 'cli.js');
 const ZONE = 'airlock-loop.example';
 const ALLOWED = `allowed.${ZONE}`;
 const DENIED = `denied.${ZONE}`;
+/** Allowed, but the test resolver answers with the metadata address: refused after the lookup. */
+const PRIVATE = `private.${ZONE}`;
 const WILD = `cdn.${ZONE}`;
 const WARN = `warn.${ZONE}`;
 /** Benign hashed names under the scored wildcard: a 32-digit id and a CloudFront-style id. */
@@ -58,6 +60,7 @@ baseline: false
 presets: [docker-hub]
 allow:
   - ${ALLOWED}
+  - ${PRIVATE}
   - ${EXACT_SUSPECT}
   - "*.${WILD}"
   - { host: "*.${WARN}", exfil: warn, reason: "reviewed: hashed build names" }
@@ -106,7 +109,7 @@ describe('e2e: the agent asks, the person sees usage and exfiltration signals, p
 		const net = await createTestNetwork(testRun, LOOP_NETWORK);
 		const webV4 = net.hostV4(10);
 		// The test host answers every name under the zone and the preset's bucket name, and logs every query.
-		web = await startWebHost(testRun, net, { hostNumber: 10, hostName: 'web', dnsNames: { [ZONE]: webV4, [PRESET_HASHED]: webV4 } });
+		web = await startWebHost(testRun, net, { hostNumber: 10, hostName: 'web', dnsNames: { [ZONE]: webV4, [PRESET_HASHED]: webV4, [PRIVATE]: '169.254.169.254' } });
 		ws = createWorkspace(testRun, { name: 'loop', featureOptions: { allow: ALLOWED, mode: 'enforce' }, network: net, dns: webV4 });
 		fs.writeFileSync(path.join(ws.folder, '.devcontainer', 'airlock.yaml'), POLICY);
 		const up = await ws.up();
@@ -169,6 +172,10 @@ describe('e2e: the agent asks, the person sees usage and exfiltration signals, p
 		assert.match(port.stderr, /^< X-Airlock-Reason: port-not-allowed\r?$/m);
 		const literal = await viaProxy(ws, `http://${web.ipv4}/`, ['-D', '/dev/stderr']);
 		assert.match(literal.stderr, /^X-Airlock-Reason: ip-literal\r?$/m);
+		const inner = await viaProxy(ws, `http://${PRIVATE}/latest/meta-data/`, ['-D', '/dev/stderr']);
+		assertProxyDenied(inner);
+		assert.match(inner.stderr, /^X-Airlock-Reason: private-destination\r?$/m);
+		assert.match(inner.body, /Reason: +private-destination/);
 		// An allowed origin that sends the header itself: it does not reach the agent.
 		const spoof = await viaProxy(ws, `http://${ALLOWED}/cgi-bin/spoof`, ['-D', '/dev/stderr']);
 		assert.equal(spoof.httpCode, 200, spoof.stderr);
@@ -176,6 +183,7 @@ describe('e2e: the agent asks, the person sees usage and exfiltration signals, p
 		assert.doesNotMatch(spoof.stderr, /X-Airlock-Reason/i);
 		const lines = await accessLog(ws);
 		assert.equal(logLine(lines, DENIED).rule, 'not-allowlisted');
+		assert.equal(logLine(lines, PRIVATE).rule, 'private-destination');
 	});
 
 	it('refuses a suspect name under an allowed wildcard before any DNS lookup; benign hashed names are allowed and resolved', async () => {
@@ -302,5 +310,18 @@ describe('e2e: the agent asks, the person sees usage and exfiltration signals, p
 		assert.ok(proposal.entries.some((e) => e.host === DENIED), propose.stdout);
 		assert.ok(proposal.skipped.some((s) => s.target === SUSPECT_HEX && /exfiltration/.test(s.why)));
 		assert.match(proposal.diff, /^\+ {2}- denied\.airlock-loop\.example|^\+ {2}- \{ host: denied\.airlock-loop\.example/m);
+
+		// A workspace with no container: nothing was read, and propose says so instead of "nothing to propose".
+		const idle = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-e2e-loop-idle-'));
+		try {
+			fs.mkdirSync(path.join(idle, '.devcontainer'));
+			fs.writeFileSync(path.join(idle, '.devcontainer', 'airlock.yaml'), 'version: 1\nallow: [api.example.com]\n');
+			const none = await airlock(['propose', '--workspace', idle], env);
+			assert.equal(none.code, 1, none.stdout + none.stderr);
+			assert.match(none.stderr, /no container is running for this workspace, so there is no proxy log to propose from/);
+			assert.match(none.stderr, /airlock propose --log FILE/);
+		} finally {
+			fs.rmSync(idle, { recursive: true, force: true });
+		}
 	});
 });

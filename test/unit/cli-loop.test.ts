@@ -137,6 +137,27 @@ describe('airlock propose and plan --usage (CLI)', () => {
 		assert.equal(json.diff, fs.readFileSync(path.join(fixtures, 'audit.expected.diff'), 'utf8'));
 	});
 
+	it('propose --log names a missing file, or one with no proxy log line at its first bad line; other bad lines are counted', async () => {
+		const missing = await airlock(ws, ['propose', '--log', path.join(ws.dir, 'nope.log')]);
+		assert.equal(missing.code, 2);
+		assert.match(missing.stderr, /--log .*nope\.log: no such file/);
+		assert.match(missing.stderr, /airlock logs --json > FILE/);
+		assert.doesNotMatch(missing.stderr, /unexpected error|at Object/);
+		ws.write('junk.log', '\n# not a log\n<html>\n');
+		const junk = await airlock(ws, ['propose', '--log', path.join(ws.dir, 'junk.log')]);
+		assert.equal(junk.code, 2);
+		assert.match(junk.stderr, /junk\.log:2:1: not a line of the Airlock proxy log/);
+		const blocked = fs.readFileSync(path.join(fixtures, 'blocked.log'), 'utf8');
+		ws.write('mixed.log', `${blocked}garbage\n`);
+		const mixed = await airlock(ws, ['propose', '--json', '--log', path.join(ws.dir, 'mixed.log')]);
+		assert.equal(mixed.code, 0, mixed.stderr);
+		// The recorded log has a line of Squid's own (line 66) besides the one added here.
+		const firstJunk = blocked.split('\n').findIndex((l) => !l.startsWith('{')) + 1;
+		assert.equal(firstJunk, 66);
+		assert.match(mixed.stderr, /skipped 2 line\(s\) of .*mixed\.log that are not proxy log lines \(the first at line 66\)/);
+		assert.equal((JSON.parse(mixed.stdout) as { diff: string }).diff, fs.readFileSync(path.join(fixtures, 'audit.expected.diff'), 'utf8'));
+	});
+
 	it('plan --usage shows each entry\'s use, marks the unused, and proposes their removal as a diff', async () => {
 		const usage = new UsageBook(undefined, Date.now() - 60 * DAY_MS);
 		usage.ingest({ time: (Date.now() - DAY_MS) / 1000, client: 'x', method: 'CONNECT', host: 'api.example.com', port: 443, verdict: 'allow', enforced: true, rule: 'allowlisted', status: 200, bytes: 1 });

@@ -68,6 +68,20 @@ describe('exfil: warn, from airlock.yaml to the container', () => {
 		assert.equal('exfilWarn' in featureOptions({ mode: 'enforce', rules: [{ host: 'a.example.com' }] }, 3128, false), false);
 	});
 
+	it('every option Airlock writes is declared by the Feature (type string, default empty) and read by its installer', () => {
+		const featureDir = join(root, 'devcontainer-feature', 'src', 'airlock');
+		const declared = (JSON.parse(fs.readFileSync(join(featureDir, 'devcontainer-feature.json'), 'utf8')) as { options: Record<string, { type: string; default: unknown }> }).options;
+		const installer = fs.readFileSync(join(featureDir, 'install-airlock.sh'), 'utf8');
+		const written = featureOptions(buildPlan({ project: parsePolicyText(POLICY, 'airlock.yaml'), presetsDir }).policy, 3128, true);
+		assert.ok(Object.keys(written).includes('exfilWarn'));
+		for (const name of Object.keys(written)) {
+			assert.ok(declared[name], `devcontainer-feature.json declares ${name}`);
+			// The devcontainer CLI passes an option to install.sh as its name in upper case.
+			assert.match(installer, new RegExp(`^${name.toUpperCase()}=\\$\\{${name.toUpperCase()}:-`, 'm'), `install-airlock.sh reads ${name}`);
+		}
+		assert.deepEqual([declared.exfilWarn?.type, declared.exfilWarn?.default], ['string', '']);
+	});
+
 	it('devcontainer.json carries it, and check names a changed or stale exfilWarn option', () => {
 		const { workspace, options } = prepareCase('no-config');
 		try {
@@ -79,7 +93,7 @@ describe('exfil: warn, from airlock.yaml to the container', () => {
 			const without = { ...policy, exfilWarn: undefined };
 			const stale = checkDevcontainer(workspace, without);
 			assert.equal(stale.ok, false);
-			assert.match(stale.problems.join('\n'), /exfilWarn is "\*\.cdn\.example\.com", the approved plan says undefined|options Airlock does not set: exfilWarn/);
+			assert.match(stale.problems.join('\n'), /exfilWarn is "\*\.cdn\.example\.com", the approved plan sets none|options Airlock does not set: exfilWarn/);
 		} finally {
 			fs.rmSync(path.dirname(workspace), { recursive: true, force: true });
 		}

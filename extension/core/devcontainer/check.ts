@@ -272,7 +272,7 @@ function checkFeatureOptions(editor: ConfigEditor, key: string, expected: Return
 	}
 	for (const name of ['mode', 'proxyPort', 'allowSudo', 'exfilWarn'] as const) {
 		if (!isDeepStrictEqual(options[name], expected[name])) {
-			at(editor.node(['features', key, name]) ?? entry, `${where}.${name} is ${options[name] === undefined ? 'missing' : JSON.stringify(options[name])}, the approved plan says ${JSON.stringify(expected[name])}`);
+			at(editor.node(['features', key, name]) ?? entry, `${where}.${name} is ${options[name] === undefined ? 'missing' : JSON.stringify(options[name])}, ${expected[name] === undefined ? 'the approved plan sets none' : `the approved plan says ${JSON.stringify(expected[name])}`}`);
 		}
 	}
 	const unknown = Object.keys(options).filter((k) => !(k in expected));
