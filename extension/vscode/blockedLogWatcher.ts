@@ -14,6 +14,14 @@ const NOTIFY_INTERVAL_MS = 10_000;
 /** A container that is still locking is asked again this often, this many times. */
 const LOCK_RECHECK_MS = 2_000;
 const LOCK_RECHECKS = 30;
+/**
+ * A locked container is asked again this often: a lock can fail later (the sidecar's gate stops,
+ * the proxy dies) without the followed log saying so, and the status bar must not keep saying
+ * "locked" then. One `airlock-ctl status` per interval.
+ */
+const STEADY_RECHECK_MS = 15_000;
+/** The states of a container the follower has running: only these are the lock check's to change. */
+const RUNNING_STATES: readonly string[] = ['starting', 'locked', 'weakened', 'not-locked'];
 
 /**
  * Follows the container's proxy log and turns each blocked request into a log line, a tree
@@ -113,13 +121,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 					// The container came back meanwhile: this answer is stale.
 					return;
 				}
-				if (stopped) {
-					out.info(`The locked container ${stopped.label} (${stopped.name}) is not running; waiting for it to start.`);
-					this.session.update({ containerState: 'stopped', container: stopped, detail: `Container: ${stopped.label} (${stopped.name}), ${stopped.state}` });
-				} else {
-					out.info(`No locked container is running for ${this.session.hostPath}; waiting for one to start.`);
-					this.session.update({ containerState: 'no-container', detail: 'No locked container is running for this folder.' });
-				}
+				this.showNotRunning(stopped);
 				break;
 			}
 			case 'engine-unreachable':
@@ -128,6 +130,16 @@ export class BlockedLogWatcher implements vscode.Disposable {
 				break;
 			default:
 				break;
+		}
+	}
+
+	private showNotRunning(stopped: { id: string; name: string; label: string; state: string } | undefined): void {
+		if (stopped) {
+			this.session.output.info(`The locked container ${stopped.label} (${stopped.name}) is not running; waiting for it to start.`);
+			this.session.update({ containerState: 'stopped', container: stopped, detail: `Container: ${stopped.label} (${stopped.name}), ${stopped.state}` });
+		} else {
+			this.session.output.info(`No locked container is running for ${this.session.hostPath}; waiting for one to start.`);
+			this.session.update({ containerState: 'no-container', detail: 'No locked container is running for this folder.' });
 		}
 	}
 
@@ -159,7 +171,8 @@ export class BlockedLogWatcher implements vscode.Disposable {
 	 */
 	private async readLockState(id: string | undefined, attempt = 0): Promise<void> {
 		clearTimeout(this.recheck);
-		if (!id || this.session.state.container?.id !== id) {
+		// Only while the follower has this container running: a stopped one is the follower's to report.
+		if (!id || this.session.state.container?.id !== id || !RUNNING_STATES.includes(this.session.state.containerState)) {
 			return;
 		}
 		let state: 'locked' | 'weakened' | 'not-locked';
@@ -167,7 +180,14 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		try {
 			// The agent's container, or its sidecar proxy and gate: the same question either way.
 			const located = await this.session.findLock();
-			if (!located || located.container.id !== id) {
+			if (!located) {
+				// It stopped. In the sidecar topology the follower reads the proxy's log, which goes
+				// on, and can see the agent still running in the engine's list just after its "die"
+				// event: this check is then the one that notices.
+				await this.agentGone(id);
+				return;
+			}
+			if (located.container.id !== id) {
 				throw new Error('the container changed while its status was read');
 			}
 			const status = await readLockStatus(located.lock);
@@ -177,7 +197,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 			state = 'not-locked';
 			reason = notLockedReason(err) ?? `no working Airlock control command (${err instanceof Error ? err.message : String(err)})`;
 		}
-		if (this.session.state.container?.id !== id) {
+		if (this.session.state.container?.id !== id || !RUNNING_STATES.includes(this.session.state.containerState)) {
 			return;
 		}
 		// A container that is still locking says "not-locked" for a moment on every start: that is
@@ -185,7 +205,7 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		const shown = state === 'not-locked' && lockInProgress(reason) && attempt < LOCK_RECHECKS ? 'starting' : state;
 		const detail = `Container: ${this.session.containerLabel}${reason ? ` (${reason})` : ''}`;
 		if (shown !== this.session.state.containerState || detail !== this.session.state.detail) {
-			this.session.update({ containerState: shown, detail });
+			this.session.update({ containerState: shown, detail, lockReason: reason ?? undefined });
 			if (shown === 'starting') {
 				this.session.output.info(`The container is still locking (${reason}); checking again.`);
 			} else if (state === 'not-locked') {
@@ -196,7 +216,20 @@ export class BlockedLogWatcher implements vscode.Disposable {
 		}
 		if (state === 'not-locked' && attempt < LOCK_RECHECKS) {
 			this.recheck = setTimeout(() => void this.readLockState(id, attempt + 1), LOCK_RECHECK_MS);
+		} else {
+			// Steady (locked, or NOT LOCKED for good): keep an eye on it, less often.
+			this.recheck = setTimeout(() => void this.readLockState(id, state === 'not-locked' ? LOCK_RECHECKS : 0), STEADY_RECHECK_MS);
 		}
+	}
+
+	/** The followed container no longer runs: say so, as the follower does when it sees it go. */
+	private async agentGone(id: string): Promise<void> {
+		const seq = this.stateSeq;
+		const stopped = await this.stoppedContainer();
+		if (seq !== this.stateSeq || this.session.state.container?.id !== id || !RUNNING_STATES.includes(this.session.state.containerState)) {
+			return;
+		}
+		this.showNotRunning(stopped);
 	}
 
 	dispose(): void {

@@ -69,7 +69,8 @@ function treeMessage(session: AirlockSession): string | undefined {
 		case 'engine-unreachable':
 			return `The Docker engine does not answer (${session.dockerDescription}); retrying.`;
 		case 'not-locked':
-			return `${session.containerLabel} is running but NOT LOCKED: egress is closed, but the proxy is not working. Run "Airlock: Verify Lockdown".`;
+			// The container's own reason says which case it is (a spoiled policy, the sidecar's gate or proxy stopped).
+			return `${session.containerLabel} is running but NOT LOCKED: ${s.lockReason ?? 'the proxy is not working as approved'}. Run "Airlock: Verify Lockdown".`;
 		case 'read-only':
 			return 'Inside the container Airlock only shows the policy; blocked requests and approvals live on the host.';
 		case 'checking':

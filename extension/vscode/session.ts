@@ -31,6 +31,8 @@ export interface SessionState {
 	startInProgress: boolean;
 	/** Why the state is what it is, in words (engine error, "no container"). */
 	detail?: string;
+	/** The container's own reason when its lock is not plainly in place (e.g. the sidecar's gate stopped). */
+	lockReason?: string;
 }
 
 /**

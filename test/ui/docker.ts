@@ -42,3 +42,59 @@ export async function containersFor(folder: string, options: { all?: boolean } =
 export async function requestThroughProxy(container: string, url: string): Promise<Run> {
 	return run('docker', ['exec', '-u', 'dev', container, 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '20', '--proxy', 'http://127.0.0.1:3128', url], { timeoutMs: 60_000 });
 }
+
+/** Where a workspace's lock lives, found the way the extension finds it (docker/lock.ts). */
+export interface LockContainers {
+	readonly topology: 'single' | 'sidecar';
+	/** The agent's container (what the devcontainer CLI labelled for the folder). */
+	readonly agent: string;
+	/** The container that runs the proxy: the agent's own (single), or the sidecar's airlock-proxy. */
+	readonly control: string;
+	/** Sidecar: the gate that owns the agent's network namespace. */
+	readonly gate?: string;
+	/** Where the control container keeps the policy it enforces. */
+	readonly policyPath: string;
+}
+
+async function composeService(project: string, service: string): Promise<string | undefined> {
+	const r = await run('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`]);
+	return r.stdout.split('\n').filter(Boolean)[0];
+}
+
+export async function lockContainers(agent: string): Promise<LockContainers> {
+	const project = (await run('docker', ['inspect', '-f', '{{ index .Config.Labels "com.docker.compose.project" }}', agent])).stdout.trim();
+	if (project !== '' && project !== '<no value>') {
+		const proxy = await composeService(project, 'airlock-proxy');
+		if (proxy) {
+			const gate = await composeService(project, 'airlock-gate');
+			return { topology: 'sidecar', agent, control: proxy, ...(gate ? { gate } : {}), policyPath: '/var/lib/airlock/policy' };
+		}
+	}
+	return { topology: 'single', agent, control: agent, policyPath: '/etc/airlock/policy' };
+}
+
+/** A request the way the agent's programs make it: through the proxy its environment names (either topology). */
+export async function requestAsAgent(container: string, url: string, user = 'dev'): Promise<Run> {
+	return run('docker', ['exec', '-u', user, container, 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '20', url], { timeoutMs: 60_000 });
+}
+
+/**
+ * Removes everything a workspace's dev container left behind, in either topology: the containers
+ * labelled for the folder, and the Compose project the devcontainer CLI names after it (the
+ * sidecar's gate and proxy, its networks and volumes). What `airlock down` does for users.
+ */
+export async function removeWorkspaceContainers(workspace: string): Promise<void> {
+	const project = `${path.basename(workspace)}_devcontainer`.toLowerCase().replace(/[^a-z0-9_-]/g, '');
+	const labelled = await containersFor(workspace, { all: true });
+	const composed = (await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout.split('\n').filter(Boolean);
+	const ids = [...new Set([...labelled, ...composed])];
+	if (ids.length > 0) {
+		await run('docker', ['rm', '-f', '-v', ...ids], { timeoutMs: 120_000 });
+	}
+	for (const kind of ['network', 'volume']) {
+		const names = (await run('docker', [kind, 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`])).stdout.split('\n').filter(Boolean);
+		if (names.length > 0) {
+			await run('docker', [kind, 'rm', ...names]);
+		}
+	}
+}

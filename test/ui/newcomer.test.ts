@@ -3,11 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runAxe, seriousViolations, webviewFrame } from './accessibility';
 import { ARTIFACTS } from './codeServer';
-import { containersFor, requestThroughProxy, run } from './docker';
+import { containersFor, lockContainers, removeWorkspaceContainers, requestAsAgent, run, type LockContainers } from './docker';
 import { eventually, freshWorkspace, readApprovals, stableWorkspace } from './fixture';
 import { useCodeServer } from './session';
 
-const DENIED = 'newcomer-denied.airlock-ui.example';
+// Sorts before every other exact host, so once allowed it is what Verify tries as its control:
+// a reserved name that never resolves, so the control fails without traffic leaving.
+const DENIED = '0-newcomer-denied.airlock-ui.example';
 const LONG_WAIT_MS = 900_000;
 
 /**
@@ -15,26 +17,27 @@ const LONG_WAIT_MS = 900_000;
  * Containers extension, no CLI on the PATH): a repository with its own Dockerfile-based dev
  * container is locked, reviewed (with what Approve writes to devcontainer.json), approved and
  * started from the editor; a block shows up, is allowed, and leaves the blocked list. The status
- * bar's words are checked, and screenshotted, in every state on the way.
+ * bar's words are checked, and screenshotted, in every state on the way. "Lock This Repository…"
+ * picks the topology (the sidecar where the engine and Compose can run it, else one container);
+ * the walk is the same, and the few checks that reach into the containers find the lock's.
  */
 describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone', function () {
 	this.timeout(LONG_WAIT_MS);
 	let container = '';
+	let lock: LockContainers;
 
 	const ui = useCodeServer('newcomer-failure', async () => {
 		// A stable path: the image the devcontainer CLI builds for it is reused run to run.
 		const fresh = stableWorkspace('newcomer-repo');
-		for (const stale of await containersFor(fresh.workspace, { all: true })) {
-			await run('docker', ['rm', '-f', stale]);
-		}
-		// This walk checks the lock inside the agent's container (iptables and /etc/airlock there):
-		// the single topology. test/ui/sidecar.test.ts walks the sidecar.
-		return { ...fresh, settings: { 'airlock.topology': 'single' } };
+		await removeWorkspaceContainers(fresh.workspace);
+		// The setting as a newcomer has it (airlock.topology: auto): the topology is whatever this
+		// machine gets proposed, the sidecar where Compose is installed (CI), else one container.
+		return fresh;
 	});
 
 	after(async function () {
-		for (const id of ui.workspace ? await containersFor(ui.workspace, { all: true }) : []) {
-			await run('docker', ['rm', '-f', id]);
+		if (ui.workspace) {
+			await removeWorkspaceContainers(ui.workspace);
 		}
 	});
 
@@ -64,13 +67,19 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		await ui.wb.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
 		const review = await ui.wb.webview('#devcontainer-summary');
 		assert.match(await review.locator('#headline').innerText(), /Nothing is approved for this repository yet/);
-		assert.match(await review.locator('#devcontainer-summary').innerText(), /^Approve writes \.devcontainer\/devcontainer\.json, \.devcontainer\/airlock\/ and \.devcontainer\/airlock\.lock: \d+ changes, each shown below with why\.$/);
+		const summary = await review.locator('#devcontainer-summary').innerText();
+		assert.match(summary, /^Approve writes \.devcontainer\/devcontainer\.json, .+ and \.devcontainer\/airlock\.lock: \d+ changes, each shown below with why\.$/);
+		assert.match(summary, / \.devcontainer\/airlock\/ /);
+		const sidecar = /^topology: sidecar$/m.test(fs.readFileSync(policyFile(), 'utf8'));
 		const why = await review.locator('.line-why').allInnerTexts();
 		const explained = why.join('\n');
-		for (const part of ['features["./airlock"]', 'mounts[', 'containerEnv.HTTPS_PROXY', 'waitFor']) {
+		const parts = sidecar ? ['dockerComposeFile', 'runServices', 'containerEnv.HTTPS_PROXY'] : ['features["./airlock"]', 'mounts[', 'containerEnv.HTTPS_PROXY', 'waitFor'];
+		for (const part of parts) {
 			assert.ok(explained.includes(part), `no why for ${part} in:\n${explained}`);
 		}
 		assert.match(explained, /the only way out/);
+		// Every change has a reason of its own, not the catch-all.
+		assert.doesNotMatch(explained, /Set by Airlock for the lock/);
 		assert.match(await review.locator('details[data-file=".devcontainer/airlock/"] .file-why').innerText(), /without a registry/);
 		await ui.wb.waitForStatus('Airlock: not approved');
 		await ui.wb.screenshot('status-not-approved');
@@ -186,6 +195,7 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		await ui.wb.screenshot('status-locked');
 		[container] = await containersFor(ui.workspace);
 		assert.ok(container, 'no running container is labelled for the workspace');
+		lock = await lockContainers(container);
 		// The terminal runs in the container as the remote user.
 		const terminal = ui.wb.page.locator('.part.panel .terminal-wrapper .xterm').first();
 		await terminal.waitFor({ timeout: 120_000 });
@@ -203,7 +213,7 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 	});
 
 	it('shows a block; "Allow…" then Approve applies it live and the host leaves the blocked list', async function () {
-		const blocked = await requestThroughProxy(container, `https://${DENIED}/`);
+		const blocked = await requestAsAgent(container, `https://${DENIED}/`);
 		// A block, not a network failure: the proxy answered the CONNECT with 403.
 		assert.match(blocked.stderr + blocked.stdout, /403/);
 		const row = ui.wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${DENIED}"]`);
@@ -225,56 +235,55 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked');
 		await ui.wb.page.locator('.part.sidebar', { hasText: 'Following newcomer-app: nothing blocked yet.' }).first().waitFor({ timeout: 60_000 });
 		// The proxy no longer refuses it (the name does not resolve here: any answer but 403).
-		const again = await requestThroughProxy(container, `https://${DENIED}/`);
+		const again = await requestAsAgent(container, `https://${DENIED}/`);
 		assert.doesNotMatch(again.stdout, /^403$/);
-		assert.match((await run('docker', ['exec', container, 'cat', '/etc/airlock/policy'])).stdout, new RegExp(`^allow ${DENIED.replace(/\./g, '\\.')}$`, 'm'));
+		assert.match((await run('docker', ['exec', '-u', 'root', lock.control, 'cat', lock.policyPath])).stdout, new RegExp(`^allow ${DENIED.replace(/\./g, '\\.')}$`, 'm'));
 		await ui.wb.screenshot('allowed-left-blocked-list');
 	});
 
-	it('"Verify Lockdown" tells a locked container from a control that could not get out, and keeps its own probe out of the blocked list', async function () {
+	it('"Verify Lockdown" with a control that cannot get out says nothing leaked, and keeps its own probe out of the blocked list', async function () {
 		await ui.wb.dismissNotifications();
-		// The control is the first exact approved host, Debian's mirror, which this machine reaches.
+		// The control is the first exact approved host: the allowed reserved name, which never
+		// resolves. Every way around the proxy is still blocked: not a leak, and it must not read like one.
 		await ui.wb.runCommand('Airlock: Verify Lockdown');
-		await ui.wb.notification(/newcomer-app is locked: the allowed path through the proxy works and all \d+ ways around it were blocked/).waitFor({ timeout: 180_000 });
+		const toast = ui.wb.notification(/Verify could not complete, but nothing leaked/);
+		await toast.waitFor({ timeout: 180_000 });
+		assert.match(await toast.innerText(), new RegExp(DENIED.replace(/\./g, '\\.')));
+		assert.doesNotMatch(await toast.innerText(), /LEAK|got through/);
+		await ui.wb.screenshot('verify-control-failed');
 		// The probe's block is logged as Airlock's own (it may come before or after the probe list).
 		await eventually('the verify probe in the log', () => ui.server.airlockLog().includes("Airlock's own verify probe: blocked as it should be"));
 		assert.equal(await ui.wb.page.locator('.part.sidebar .monaco-list-row[aria-label*="airlock-verify.invalid"]').count(), 0);
 		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked');
-		// Now the upstream refuses the proxy (as a broken network would): the control fails while
-		// every way around the proxy is still blocked. That is not a leak, and must not read like one.
-		const upstream = ['OUTPUT', '-m', 'owner', '--uid-owner', 'proxy', '-p', 'tcp', '--dport', '443', '-j', 'REJECT'];
-		for (const tool of ['iptables', 'ip6tables']) {
-			assert.equal((await run('docker', ['exec', '-u', 'root', container, tool, '-I', ...upstream])).code, 0);
-		}
-		try {
-			await ui.wb.dismissNotifications();
-			await ui.wb.runCommand('Airlock: Verify Lockdown');
-			const toast = ui.wb.notification(/Verify could not complete, but nothing leaked/);
-			await toast.waitFor({ timeout: 180_000 });
-			assert.doesNotMatch(await toast.innerText(), /LEAK|got through/);
-			await ui.wb.screenshot('verify-control-failed');
-		} finally {
-			for (const tool of ['iptables', 'ip6tables']) {
-				await run('docker', ['exec', '-u', 'root', container, tool, '-D', ...upstream]);
-			}
-		}
 	});
 
-	it('says NOT LOCKED when the proxy cannot start, and "container stopped" when it stops; the next step starts it again', async function () {
+	it('says NOT LOCKED with the container\'s own reason when the lock breaks, and "container stopped" when it stops; the next step starts it again', async function () {
 		await ui.wb.dismissNotifications();
-		// Spoil the enforced policy (as root could) and restart: the entrypoint refuses it and
-		// keeps egress closed, NOT LOCKED.
-		assert.equal((await run('docker', ['exec', '-u', 'root', container, 'sh', '-c', 'cp /etc/airlock/policy /etc/airlock/policy.keep && echo "not a policy" > /etc/airlock/policy'])).code, 0);
+		// Break the lock as root on the host could. One container: spoil the enforced policy and
+		// restart, so the entrypoint refuses it and keeps egress closed. Sidecar: stop the gate that
+		// holds the agent's network closed. Either way the status bar must stop saying "locked".
+		const single = lock.topology === 'single';
+		if (single) {
+			assert.equal((await run('docker', ['exec', '-u', 'root', lock.control, 'sh', '-c', `cp ${lock.policyPath} ${lock.policyPath}.keep && echo "not a policy" > ${lock.policyPath}`])).code, 0);
+		}
 		try {
-			assert.equal((await run('docker', ['restart', container], { timeoutMs: 120_000 })).code, 0);
+			const broken = single ? await run('docker', ['restart', lock.control], { timeoutMs: 120_000 }) : await run('docker', ['stop', lock.gate ?? ''], { timeoutMs: 120_000 });
+			assert.equal(broken.code, 0, broken.stderr);
 			await ui.wb.waitForStatus('Airlock: NOT LOCKED', 120_000);
 			await eventually('the status bar to turn red', async () => /error-kind/.test((await ui.wb.statusBarItem().getAttribute('class')) ?? ''));
 			await ui.wb.page.locator('.part.sidebar', { hasText: 'newcomer-app is running but NOT LOCKED' }).first().waitFor({ timeout: 60_000 });
-			// The terminal's shell went with the restart: the terminal says so, the editor raises no exit-code error.
+			if (!single) {
+				// The container's own reason, not a guess: here the gate is down, the proxy is fine.
+				await ui.wb.page.locator('.part.sidebar', { hasText: /NOT LOCKED: the gate \S+ is not running/ }).first().waitFor({ timeout: 60_000 });
+			}
+			// A terminal whose shell went with it says so itself; the editor raises no exit-code error.
 			assert.equal(await ui.wb.page.locator('.notification-toast', { hasText: 'terminated with exit code' }).count(), 0);
 			await ui.wb.screenshot('status-not-locked');
 		} finally {
-			assert.equal((await run('docker', ['exec', '-u', 'root', container, 'mv', '/etc/airlock/policy.keep', '/etc/airlock/policy'])).code, 0);
+			const restored = single
+				? await run('docker', ['exec', '-u', 'root', lock.control, 'mv', `${lock.policyPath}.keep`, lock.policyPath])
+				: await run('docker', ['start', lock.gate ?? ''], { timeoutMs: 120_000 });
+			assert.equal(restored.code, 0, restored.stderr);
 		}
 		assert.equal((await run('docker', ['stop', container], { timeoutMs: 120_000 })).code, 0);
 		await ui.wb.waitForStatus('Airlock: container stopped', 120_000);
@@ -296,6 +305,68 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		} finally {
 			fs.writeFileSync(configFile(), before);
 		}
+	});
+});
+
+/**
+ * The same repository in the other topology, pinned by the setting: where the walk above got the
+ * sidecar (Compose installed, as on CI), this keeps the single topology's start from the editor
+ * and its failure states checked; where it got the single topology, this repeats only the start.
+ * Lean on purpose: lock, approve, start, then a spoiled policy and a stop (about 2 minutes).
+ */
+describe('Airlock in code-server: the newcomer\'s container in the single topology (airlock.topology: single)', function () {
+	this.timeout(LONG_WAIT_MS);
+	let container = '';
+
+	const ui = useCodeServer('newcomer-single-failure', async () => {
+		const fresh = stableWorkspace('newcomer-repo');
+		await removeWorkspaceContainers(fresh.workspace);
+		return { ...fresh, settings: { 'airlock.topology': 'single' } };
+	});
+
+	after(async function () {
+		if (ui.workspace) {
+			await removeWorkspaceContainers(ui.workspace);
+		}
+	});
+
+	it('"Lock This Repository…" writes topology: single, as the setting asks; Approve puts the Feature in devcontainer.json', async function () {
+		await ui.wb.runCommand('Airlock: Lock This Repository…');
+		await ui.wb.quickInputItems('npm');
+		await ui.wb.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+		const view = await ui.wb.webview('#approve');
+		const policy = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'airlock.yaml'), 'utf8');
+		assert.match(policy, /^# the single topology, as the setting airlock\.topology asks$/m);
+		assert.match(policy, /^topology: single$/m);
+		await view.locator('#approve').click();
+		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		const config = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
+		assert.match(config, /"\.\/airlock"/);
+		assert.doesNotMatch(config, /"dockerComposeFile"/);
+		await ui.wb.waitForStatus('Airlock: approved · no container');
+	});
+
+	it('"Start Locked Container" starts it locked in one container; a spoiled policy says NOT LOCKED; a stop says "container stopped"', async function () {
+		await ui.wb.dismissNotifications();
+		await ui.wb.statusBarItem().click();
+		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked', LONG_WAIT_MS);
+		[container] = await containersFor(ui.workspace);
+		assert.ok(container, 'no running container is labelled for the workspace');
+		const lock = await lockContainers(container);
+		assert.equal(lock.topology, 'single');
+		// A block from the agent's own proxy, as in the walk above.
+		const blocked = await requestAsAgent(container, `https://${DENIED}/`);
+		assert.match(blocked.stderr + blocked.stdout, /403/);
+		await ui.wb.waitForStatus('Airlock: locked · 1 host blocked');
+		await ui.wb.screenshot('single-status-locked-1-blocked');
+		// Spoil the enforced policy (as root could) and restart: the entrypoint refuses it and keeps egress closed.
+		assert.equal((await run('docker', ['exec', '-u', 'root', container, 'sh', '-c', `echo "not a policy" > ${lock.policyPath}`])).code, 0);
+		assert.equal((await run('docker', ['restart', container], { timeoutMs: 120_000 })).code, 0);
+		await ui.wb.waitForStatus('Airlock: NOT LOCKED', 120_000);
+		await ui.wb.screenshot('single-status-not-locked');
+		assert.equal((await run('docker', ['stop', container], { timeoutMs: 120_000 })).code, 0);
+		await ui.wb.waitForStatus('Airlock: container stopped', 120_000);
+		await ui.wb.screenshot('single-status-container-stopped');
 	});
 });
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './codeServer';
-import { containersFor, run } from './docker';
+import { containersFor, removeWorkspaceContainers, run } from './docker';
 import { stableWorkspace } from './fixture';
 import { useCodeServer } from './session';
 
@@ -24,28 +24,13 @@ describe('Airlock in code-server: the sidecar topology, brought up by the devcon
 
 	const ui = useCodeServer('sidecar-failure', async () => {
 		const fresh = stableWorkspace('sidecar-repo');
-		await removeProject(fresh.workspace);
+		await removeWorkspaceContainers(fresh.workspace);
 		return fresh;
 	});
 
-	/** Everything the Compose project of the workspace holds (`airlock down` does this for users). */
-	async function removeProject(workspace: string): Promise<void> {
-		const project = `${path.basename(workspace)}_devcontainer`.toLowerCase().replace(/[^a-z0-9_-]/g, '');
-		const ids = (await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout.split('\n').filter(Boolean);
-		if (ids.length > 0) {
-			await run('docker', ['rm', '-f', '-v', ...ids], { timeoutMs: 120_000 });
-		}
-		for (const kind of ['network', 'volume']) {
-			const names = (await run('docker', [kind, 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`])).stdout.split('\n').filter(Boolean);
-			if (names.length > 0) {
-				await run('docker', [kind, 'rm', ...names]);
-			}
-		}
-	}
-
 	after(async function () {
 		if (ui.workspace) {
-			await removeProject(ui.workspace);
+			await removeWorkspaceContainers(ui.workspace);
 		}
 	});
 

@@ -35,6 +35,23 @@ describe('views: what Approve writes to devcontainer.json, each change with why'
 		assert.match(changes.find((c) => c.path.startsWith('features['))?.what ?? '', /2 allowed hosts, mode enforce/);
 	});
 
+	it('explains the sidecar topology\'s changes (Compose file, service, runServices, what moved) each with a reason of its own', () => {
+		ws.write('.devcontainer/devcontainer.json', '// mine\n{\n\t"name": "app",\n\t"build": { "dockerfile": "Dockerfile" },\n\t"remoteUser": "dev"\n}\n');
+		ws.write('.devcontainer/Dockerfile', 'FROM debian:bookworm-slim\n');
+		const plan = planDevcontainer({ workspace: ws.dir, policy: POLICY, topology: 'sidecar' });
+		const changes = explainConfigChanges(plan.before, plan.after);
+		const paths = changes.map((c) => c.path);
+		for (const expected of ['dockerComposeFile', 'service', 'runServices']) {
+			assert.ok(paths.includes(expected), `${expected} missing from ${paths.join(', ')}`);
+		}
+		for (const c of changes) {
+			assert.ok(c.why.length > 20, JSON.stringify(c));
+			assert.doesNotMatch(c.why, /see docs\/architecture/, `${c.path} has only the general why`);
+		}
+		assert.match(changes.find((c) => c.path === 'dockerComposeFile')?.why ?? '', /container of its own/);
+		assert.match(changes.find((c) => c.path === 'build')?.why ?? '', /Moved into Airlock's Compose file/);
+	});
+
 	it('names the hosts a new approval adds and removes in the Feature\'s allow option', () => {
 		const before = '{ "features": { "./airlock": { "allow": "a.example.com,b.example.com", "mode": "enforce" } } }';
 		const after = '{ "features": { "./airlock": { "allow": "a.example.com,c.example.com", "mode": "audit" } } }';

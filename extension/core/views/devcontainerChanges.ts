@@ -64,6 +64,11 @@ const WHY = {
 	updateUid: 'Keeps the remote user\'s uid: on a host running as root the devcontainer CLI would make the agent uid 0, and root could undo the firewall.',
 	waitFor: 'Editors, terminals and agents connect only after the lock is in place, on every start.',
 	composeFile: "Adds Airlock's Compose override, which mounts the configuration read-only (Compose drops `readonly` from devcontainer.json mounts).",
+	sidecarComposeFile: "The container now starts from Airlock's Compose file: the agent's service shares the network of the lock's gate, and the proxy runs in a container of its own the agent cannot touch.",
+	sidecarService: 'The agent works in this service of the Compose file.',
+	sidecarRunServices: "Starts the lock's own services, the gate and the proxy, with the agent's.",
+	sidecarWorkspaceFolder: 'Where the repository is inside the agent\'s service: a fixed path, so a clone in a folder of another name finds it too (Compose needs it spelled out).',
+	sidecarMoved: "Moved into Airlock's Compose file, where the agent's service is built or started the same way.",
 	image: 'The image the container starts from (there was no dev container configuration yet).',
 	build: 'Builds the container from the Dockerfile that is already in the repository.',
 	remoteUser: 'A non-root user for the agent: root could undo the firewall.',
@@ -220,7 +225,29 @@ function compareMounts(before: unknown, after: unknown, list: ChangeList): void 
 	});
 }
 
-function whyForKey(key: string, value: unknown): string {
+/** The sidecar topology: the lock's proxy in a Compose service of its own (core/devcontainer/sidecar.ts). */
+function isSidecar(config: Record<string, unknown>): boolean {
+	return Array.isArray(config.runServices) && config.runServices.includes('airlock-proxy');
+}
+
+function whyForKey(key: string, value: unknown, sidecar: boolean, kind: ConfigChange['kind']): string {
+	if (sidecar) {
+		if (kind === 'removed' && ['image', 'build', 'dockerFile', 'context', 'runArgs', 'appPort', 'forwardPorts'].includes(key)) {
+			return WHY.sidecarMoved;
+		}
+		switch (key) {
+			case 'dockerComposeFile':
+				return WHY.sidecarComposeFile;
+			case 'service':
+				return WHY.sidecarService;
+			case 'runServices':
+				return WHY.sidecarRunServices;
+			case 'workspaceFolder':
+				return WHY.sidecarWorkspaceFolder;
+			default:
+				break;
+		}
+	}
 	switch (key) {
 		case 'updateRemoteUserUID':
 			return WHY.updateUid;
@@ -272,7 +299,8 @@ export function explainConfigChanges(before: string | null, after: string): Conf
 		} else if (key === 'mounts') {
 			compareMounts(b[key], a[key], list);
 		} else {
-			list.add([key], key, kindOf(b[key], a[key]), a[key] === undefined ? 'removed' : show(a[key]), whyForKey(key, a[key]));
+			const kind = kindOf(b[key], a[key]);
+			list.add([key], key, kind, a[key] === undefined ? 'removed' : show(a[key]), whyForKey(key, a[key], isSidecar(a), kind));
 		}
 	}
 	return list.items.sort((x, y) => (x.line ?? Number.MAX_SAFE_INTEGER) - (y.line ?? Number.MAX_SAFE_INTEGER));

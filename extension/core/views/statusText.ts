@@ -153,7 +153,7 @@ function shapeOf(input: StatusInput): Shape {
 	}
 	switch (input.containerState) {
 		case 'not-locked':
-			return { key: 'not-locked', icon: '$(unlock)', words: 'NOT LOCKED', meaning: 'The container runs but reports NOT LOCKED: egress is closed, but the proxy is not working as approved.', severity: 'error', command: STEP.verify };
+			return { key: 'not-locked', icon: '$(unlock)', words: 'NOT LOCKED', meaning: 'The container runs but its lock is not in place as approved (the reason is below). Verify Lockdown checks what gets out.', severity: 'error', command: STEP.verify };
 		case 'locked':
 		case 'weakened':
 			return runningShape(input);
