@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { BlockedHostSummary } from '../core/views/blockedHosts';
+import { changesPlanAnnotations } from '../core/views/planAnnotations';
 import { AgentChannel } from './agentChannel';
 import { createAgentViews } from './agentViews';
 import { BlockedLogWatcher } from './blockedLogWatcher';
@@ -39,6 +40,14 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
 	void setContext('airlock.devContainersAvailable', devContainersAvailable());
 	context.subscriptions.push(vscode.extensions.onDidChange(() => void setContext('airlock.devContainersAvailable', devContainersAvailable())));
 	updatePolicyContext();
+	// An open plan shows usage against airlock.unusedAfterDays: redraw it when that changes, not on the next open.
+	context.subscriptions.push(
+		vscode.workspace.onDidChangeConfiguration((e) => {
+			if (changesPlanAnnotations((section) => e.affectsConfiguration(section))) {
+				PlanPanel.refreshIfOpen();
+			}
+		}),
+	);
 
 	const policyFolder = session.hostPath ?? (location?.kind === 'inside-container' ? location.localPath : undefined);
 	if (policyFolder) {

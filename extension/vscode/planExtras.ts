@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { readRequestBook } from '../core/requests';
 import { readUsageBook } from '../core/usage';
-import { annotatePlanView, DEFAULT_UNUSED_AFTER_DAYS } from '../core/views/planAnnotations';
+import { annotatePlanView, unusedAfterDaysFrom } from '../core/views/planAnnotations';
 import type { PlanView } from '../core/views/planView';
 import type { PlanReview } from './planReview';
 import type { AirlockSession } from './session';
@@ -17,7 +17,7 @@ export function annotatedPlanView(review: PlanReview, session: AirlockSession): 
 		return review.view;
 	}
 	try {
-		const unusedAfterDays = vscode.workspace.getConfiguration('airlock').get<number>('unusedAfterDays', DEFAULT_UNUSED_AFTER_DAYS);
+		const unusedAfterDays = unusedAfterDaysFrom(vscode.workspace.getConfiguration('airlock').get<unknown>('unusedAfterDays'));
 		return annotatePlanView(review.view, review.plan, { requests: readRequestBook(hostPath).list('pending'), usage: readUsageBook(hostPath), unusedAfterDays });
 	} catch (err) {
 		session.output.warn(`Usage and requests could not be added to the plan: ${err instanceof Error ? err.message : String(err)}`);

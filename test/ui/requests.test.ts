@@ -11,13 +11,16 @@ const REJECTED = 'tracker.airlock-ui.example';
 const MARKUP = 'markup.airlock-ui.example';
 /** A 40-digit hex label under the allowed wildcard: refused before any lookup, so no network is needed. */
 const SUSPECT = 'da39a3ee5e6b4b0d3255bfef95601890afd80709.cdn.airlock-ui.example';
+/** The fixture's wildcard: nothing goes through under it in this suite (the suspect is refused). */
+const WILDCARD = '*.cdn.airlock-ui.example';
 
 /**
  * The agent's side of the loop in a real VS Code (code-server) with a real locked container:
  * an access request from inside arrives as a notification with its reason, Review opens the plan
  * with the entry marked as requested by the agent, Approve applies it live; Reject keeps it
  * blocked; untrusted text never becomes a link; a request the exfiltration scorer flags shows in
- * a group of its own with a warning, not among routine blocks.
+ * a group of its own with a warning, not among routine blocks; the plan marks the entries nothing
+ * used for `airlock.unusedAfterDays`, and follows that setting.
  */
 describe('Airlock in code-server: access requests from the agent and exfiltration suspects', function () {
 	this.timeout(900_000);
@@ -159,5 +162,61 @@ describe('Airlock in code-server: access requests from the agent and exfiltratio
 		await ui.wb.screenshot('propose-review');
 		await view.locator('#reject').click();
 		await eventually('the proposal to be taken back out', () => fs.readFileSync(policyFile, 'utf8') === before);
+	});
+
+	it('the plan marks entries unused by the usage the proxy recorded, and follows airlock.unusedAfterDays', async function () {
+		await ui.wb.dismissNotifications();
+		const usageDir = path.join(ui.server.configHome, 'airlock', 'usage');
+		const usageBook = (): { since: number; targets: Record<string, { count: number; last: number }> } | undefined => {
+			const files = fs.existsSync(usageDir) ? fs.readdirSync(usageDir).filter((f) => f.endsWith('.json')) : [];
+			return files.length === 1 ? JSON.parse(fs.readFileSync(path.join(usageDir, files[0]), 'utf8')) : undefined;
+		};
+		const userSettings = path.join(ui.server.configHome, '..', 'user-data', 'User', 'settings.json');
+		const setUnusedAfterDays = (days: number): void => {
+			const settings = JSON.parse(fs.readFileSync(userSettings, 'utf8')) as Record<string, unknown>;
+			fs.writeFileSync(userSettings, JSON.stringify({ ...settings, 'airlock.unusedAfterDays': days }, null, 2));
+		};
+		// A use the product records itself: the agent's request goes through the proxy for the
+		// allowlisted name (the name does not resolve; the proxy's verdict is what counts), and the
+		// extension, following the log, writes it to the usage book on the host.
+		const used = await requestThroughProxy(container, `https://${ALLOWED}/`);
+		assert.doesNotMatch(used.stdout + used.stderr, /\b403\b/, 'the allowlisted name is not refused');
+		const recorded = await eventually('the extension to record the use', () => ((usageBook()?.targets[`${ALLOWED}:443`]?.count ?? 0) > 0 ? usageBook() : undefined));
+		assert.equal(recorded.targets[`${WILDCARD.slice(2)}:443`], undefined);
+		// By hand, because a test cannot wait weeks: only when tracking started moves 40 days back
+		// (a fresh book marks nothing unused yet). The use above stays as the extension wrote it;
+		// the file is replaced the way the product writes it (temporary file, then rename).
+		const file = path.join(usageDir, fs.readdirSync(usageDir).filter((f) => f.endsWith('.json'))[0]);
+		const temp = `${file}.ui-test`;
+		fs.writeFileSync(temp, JSON.stringify({ ...recorded, since: Date.now() - 40 * 24 * 60 * 60 * 1000 }) + '\n', { mode: 0o600 });
+		fs.renameSync(temp, file);
+
+		setUnusedAfterDays(30);
+		await ui.wb.runCommand('Airlock: Show Plan');
+		const view = await ui.wb.webview(`li[data-host="${WILDCARD}"] .detail.usage`);
+		const wildcard = view.locator(`li[data-host="${WILDCARD}"]`);
+		const allowed = view.locator(`li[data-host="${ALLOWED}"]`);
+		await eventually('the wildcard to be marked unused at 30 days', async () => (await wildcard.locator('.tag.unused').count()) === 1);
+		assert.match(await wildcard.locator('.detail.usage').innerText(), /not used in the 40 days tracked/);
+		assert.match((await wildcard.getAttribute('aria-label')) ?? '', /, unused/);
+		const usageSection = await view.locator('#usage').innerText();
+		assert.match(usageSection, /Not used for 30 days, from this repository's policy: .*\*\.cdn\.airlock-ui\.example/);
+		assert.ok(!usageSection.includes(ALLOWED), usageSection);
+		// The positive control: the entry the agent just used is not marked.
+		assert.equal(await allowed.locator('.tag.unused').count(), 0);
+		assert.match(await allowed.locator('.detail.usage').innerText(), /used \d+ times?, last (just now|\d+ minutes? ago)/);
+		assert.doesNotMatch((await allowed.getAttribute('aria-label')) ?? '', /unused/);
+		await ui.wb.screenshot('plan-unused-30-days');
+
+		// 60 days is longer than tracking has run: nothing is unused yet, and the open plan says so.
+		setUnusedAfterDays(60);
+		await eventually('the open plan to drop the mark at 60 days', async () => (await wildcard.locator('.tag.unused').count()) === 0);
+		assert.match(await wildcard.locator('.detail.usage').innerText(), /no use recorded yet \(tracking for 40 days\)/);
+		assert.equal(await view.locator('#usage').count(), 0);
+		assert.equal(await allowed.locator('.tag.unused').count(), 0);
+		await ui.wb.screenshot('plan-unused-60-days');
+
+		setUnusedAfterDays(30);
+		await eventually('the mark to come back at 30 days', async () => (await wildcard.locator('.tag.unused').count()) === 1);
 	});
 });

@@ -18,9 +18,29 @@ export interface PlanAnnotations {
 
 export const DEFAULT_UNUSED_AFTER_DAYS = 30;
 
+/**
+ * `airlock.unusedAfterDays` as the plan uses it. The editor hands over what settings.json holds
+ * without checking the schema's minimum: 0 or a negative number would mark an entry used a second
+ * ago as unused and offer its removal. Not a number → the default; below 1 → 1 (the schema's minimum).
+ */
+export function unusedAfterDaysFrom(value: unknown): number {
+	if (typeof value !== 'number' || !Number.isFinite(value)) {
+		return DEFAULT_UNUSED_AFTER_DAYS;
+	}
+	return Math.max(1, value);
+}
+
+/** The settings the plan's annotations read: a change to one redraws an open plan. */
+export const PLAN_ANNOTATION_SETTINGS: readonly string[] = ['airlock.unusedAfterDays'];
+
+/** Whether a settings change (`affects` as in ConfigurationChangeEvent.affectsConfiguration) changes the plan's annotations. */
+export function changesPlanAnnotations(affects: (section: string) => boolean): boolean {
+	return PLAN_ANNOTATION_SETTINGS.some((section) => affects(section));
+}
+
 export function annotatePlanView(view: PlanView, plan: Pick<Plan, 'entries'>, notes: PlanAnnotations): PlanView {
 	const now = notes.now ?? Date.now();
-	const unusedAfterDays = notes.unusedAfterDays ?? DEFAULT_UNUSED_AFTER_DAYS;
+	const unusedAfterDays = unusedAfterDaysFrom(notes.unusedAfterDays);
 	const requested = new Map((notes.requests ?? []).filter((r) => r.state === 'pending').map((r) => [r.host, r]));
 	const usage = notes.usage ? usageForEntries(plan.entries, notes.usage, unusedAfterDays * DAY_MS, now) : undefined;
 	const annotate = (row: PlanRowView): PlanRowView => {

@@ -5,7 +5,7 @@ import { parsePolicyText } from '../../core/policyFile';
 import { loadAllPresets } from '../../core/presets';
 import { applyProposalToText, isEmptyProposal, proposalDiff, proposeFromLog, removeEntriesFromText } from '../../core/propose';
 import { readUsageBook, usageForEntries, DAY_MS } from '../../core/usage';
-import { DEFAULT_UNUSED_AFTER_DAYS } from '../../core/views/planAnnotations';
+import { unusedAfterDaysFrom } from '../../core/views/planAnnotations';
 import { ingestIntoBooks, readObservedLog } from '../../docker/observed';
 import { requireHostFolder } from '../hostOnly';
 import { reportError } from '../nextStep';
@@ -84,7 +84,7 @@ export async function proposeRemoveUnused(session: AirlockSession): Promise<void
 		return;
 	}
 	try {
-		const days = vscode.workspace.getConfiguration('airlock').get<number>('unusedAfterDays', DEFAULT_UNUSED_AFTER_DAYS);
+		const days = unusedAfterDaysFrom(vscode.workspace.getConfiguration('airlock').get<unknown>('unusedAfterDays'));
 		const plan = buildPlan({ ...readLayers(workspace), project: parsePolicyText(before, file) });
 		const usage = usageForEntries(plan.entries, readUsageBook(workspace), days * DAY_MS);
 		const unused = plan.entries.filter((e) => usage.get(e.host)?.unused && e.sources.every((s) => s === 'project'));
