@@ -182,7 +182,8 @@ describe('Airlock in code-server: access requests from the agent and exfiltratio
 		const used = await requestThroughProxy(container, `https://${ALLOWED}/`);
 		assert.doesNotMatch(used.stdout + used.stderr, /\b403\b/, 'the allowlisted name is not refused');
 		const recorded = await eventually('the extension to record the use', () => ((usageBook()?.targets[`${ALLOWED}:443`]?.count ?? 0) > 0 ? usageBook() : undefined));
-		assert.equal(recorded.targets[`${WILDCARD.slice(2)}:443`], undefined);
+		// The negative: nothing went through under the wildcard (the suspect name was refused).
+		assert.deepEqual(Object.keys(recorded.targets).filter((target) => target.startsWith(SUSPECT) || target.includes(WILDCARD.slice(1))), []);
 		// By hand, because a test cannot wait weeks: only when tracking started moves 40 days back
 		// (a fresh book marks nothing unused yet). The use above stays as the extension wrote it;
 		// the file is replaced the way the product writes it (temporary file, then rename).
