@@ -172,9 +172,23 @@ describe('Airlock in code-server: access requests from the agent and exfiltratio
 			return files.length === 1 ? JSON.parse(fs.readFileSync(path.join(usageDir, files[0]), 'utf8')) : undefined;
 		};
 		const userSettings = path.join(ui.server.configHome, '..', 'user-data', 'User', 'settings.json');
-		const setUnusedAfterDays = (days: number): void => {
-			const settings = JSON.parse(fs.readFileSync(userSettings, 'utf8')) as Record<string, unknown>;
-			fs.writeFileSync(userSettings, JSON.stringify({ ...settings, 'airlock.unusedAfterDays': days }, null, 2));
+		// The way a person changes it: the Settings editor (a dialog over the plan, which stays open
+		// behind it). Written to settings.json by hand, code-server does not pick the change up.
+		const setUnusedAfterDays = async (days: number): Promise<void> => {
+			await ui.wb.runCommand('Preferences: Open User Settings');
+			const editor = ui.wb.page.locator('.settings-editor');
+			await editor.waitFor();
+			await ui.wb.page.keyboard.press('ControlOrMeta+A');
+			await ui.wb.page.keyboard.type('airlock.unusedAfterDays');
+			const input = editor.locator('.setting-item-number', { hasText: 'Unused After Days' }).locator('input').first();
+			await input.waitFor();
+			await input.fill(String(days));
+			await eventually(`the setting to be saved as ${days}`, () => ((JSON.parse(fs.readFileSync(userSettings, 'utf8')) as Record<string, unknown>)['airlock.unusedAfterDays'] ?? 30) === days);
+			await ui.wb.page.keyboard.press('Escape');
+			if (await editor.isVisible()) {
+				await ui.wb.page.keyboard.press('Escape');
+			}
+			await editor.waitFor({ state: 'hidden' });
 		};
 		// A use the product records itself: the agent's request goes through the proxy for the
 		// allowlisted name (the name does not resolve; the proxy's verdict is what counts), and the
@@ -192,7 +206,7 @@ describe('Airlock in code-server: access requests from the agent and exfiltratio
 		fs.writeFileSync(temp, JSON.stringify({ ...recorded, since: Date.now() - 40 * 24 * 60 * 60 * 1000 }) + '\n', { mode: 0o600 });
 		fs.renameSync(temp, file);
 
-		setUnusedAfterDays(30);
+		// airlock.unusedAfterDays is at its default, 30.
 		await ui.wb.runCommand('Airlock: Show Plan');
 		const view = await ui.wb.webview(`li[data-host="${WILDCARD}"] .detail.usage`);
 		const wildcard = view.locator(`li[data-host="${WILDCARD}"]`);
@@ -210,14 +224,14 @@ describe('Airlock in code-server: access requests from the agent and exfiltratio
 		await ui.wb.screenshot('plan-unused-30-days');
 
 		// 60 days is longer than tracking has run: nothing is unused yet, and the open plan says so.
-		setUnusedAfterDays(60);
+		await setUnusedAfterDays(60);
 		await eventually('the open plan to drop the mark at 60 days', async () => (await wildcard.locator('.tag.unused').count()) === 0);
 		assert.match(await wildcard.locator('.detail.usage').innerText(), /no use recorded yet \(tracking for 40 days\)/);
 		assert.equal(await view.locator('#usage').count(), 0);
 		assert.equal(await allowed.locator('.tag.unused').count(), 0);
 		await ui.wb.screenshot('plan-unused-60-days');
 
-		setUnusedAfterDays(30);
+		await setUnusedAfterDays(30);
 		await eventually('the mark to come back at 30 days', async () => (await wildcard.locator('.tag.unused').count()) === 1);
 	});
 });
