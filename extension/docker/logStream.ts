@@ -251,7 +251,10 @@ export class ProxyLogFollower extends EventEmitter<ProxyLogFollowerEvents> {
 			}
 			// The log lives with the proxy: the agent's own container, or the sidecar's proxy.
 			const container = lock?.control;
-			if (!lock || !container) {
+			// The engine's container list can still show the agent running just after its die event
+			// (consumed by the round before this one); its own inspect cannot. In the sidecar the
+			// proxy's log reader outlives the agent, so nothing else would end this round.
+			if (!lock || !container || (await this.containerStartedAt(lock.agent.id)) === undefined) {
 				this.setState({ state: 'waiting-for-container', detail: `no running container for ${this.workspace}` });
 				await wakeup.promise;
 				return 'again';

@@ -89,6 +89,7 @@ const FIGURES: readonly Figure[] = [
 	{ key: 'sidecarApproveToEnforcedExecs', label: 'sidecar: approval → host answers, in bare execs', unit: '', target: 3, bound: 'max', digits: 2 },
 	{ key: 'sidecarApply10Execs', label: 'sidecar: applyPolicy of a 10-entry change, in bare execs', unit: '', bound: 'max', digits: 2 },
 	{ key: 'sidecarLatencyRatioP50', label: 'sidecar: latency p50, through the proxy / direct', unit: '', target: 1.3, bound: 'max', digits: 3 },
+	{ key: 'sidecarThroughputRatio', label: 'sidecar: throughput, CONNECT tunnel / direct', unit: '', target: 0.9, bound: 'min', digits: 3 },
 	{ key: 'sidecarProxyRssIdleBytes', label: 'sidecar: proxy container memory (RSS), idle', unit: 'B', bound: 'max', digits: 0 },
 	{ key: 'sidecarProxyRssLoadBytes', label: 'sidecar: proxy container memory (RSS), peak under 64 tunnels', unit: 'B', bound: 'max', digits: 0 },
 ];

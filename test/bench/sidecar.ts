@@ -12,6 +12,9 @@
  *   latency        a new CONNECT tunnel per request through the proxy container against the plain
  *                  container's direct request to the same test host (attached to the sidecar's
  *                  network for this), 2 × 500 each, alternated.
+ *   throughput     64 MiB from the test host through a CONNECT tunnel to the proxy container
+ *                  against the plain container's direct download of the same file (busybox httpd
+ *                  on both sides, so only the proxy differs), 3 alternated pairs.
  *   memory         the proxy container's processes, idle and peak while 64 tunnels run at once.
  *
  * The workspace is the e2e suite's (`createSidecar`: the real devcontainer CLI and Compose, via
@@ -42,6 +45,7 @@ const APPROVE_RUNS = 3;
 const APPROVE_HOSTS = Array.from({ length: APPROVE_RUNS }, (_, i) => `approve${i + 1}.${DOMAIN}`);
 const PROXY = 'http://airlock-proxy:3128';
 const START_PAIRS = 5;
+const THROUGHPUT_MIB = 64;
 
 function log(message: string): void {
 	process.stderr.write(`bench: sidecar: ${message}\n`);
@@ -118,6 +122,8 @@ export async function measureSidecar(setup: Setup, results: Results, details: De
 		await dockerOk(['network', 'connect', sc.net.name, setup.plain.container]);
 		const through: number[] = [];
 		const direct: number[] = [];
+		const tunnelSpeed: number[] = [];
+		const directSpeed: number[] = [];
 		try {
 			const agentRun = (script: string, input: string): Promise<{ stdout: string }> => inAgent(sc, script, input);
 			for (let i = 0; i < 2; i++) {
@@ -131,9 +137,26 @@ export async function measureSidecar(setup: Setup, results: Results, details: De
 					through.push(...(await a()).ms);
 				}
 			}
+			// Throughput: the same file, through the tunnel and direct, alternated.
+			await dockerOk(['exec', sc.web.container, 'sh', '-c', `dd if=/dev/zero of=/srv/www/big.bin bs=1M count=${THROUGHPUT_MIB} 2>/dev/null`]);
+			const speedOf = (stdout: string): number => {
+				const [speed, size] = stdout.trim().split(' ').map(Number);
+				if (size !== THROUGHPUT_MIB * 1024 * 1024) {
+					throw new Error(`a throughput download got ${size} bytes`);
+				}
+				return speed;
+			};
+			const download = `curl -sS -f -o /dev/null -w '%{speed_download} %{size_download}'`;
+			for (let i = 0; i < 3; i++) {
+				tunnelSpeed.push(speedOf((await inAgent(sc, `${download} --proxytunnel -x ${PROXY} http://${WEB}:8443/big.bin`, '', 120_000)).stdout));
+				directSpeed.push(speedOf((await dockerOk(['exec', setup.plain.container, 'sh', '-c', `${download} --noproxy '*' http://${sc.web.ipv4}:8443/big.bin`], { timeoutMs: 120_000 })).stdout));
+			}
 		} finally {
 			await docker(['network', 'disconnect', sc.net.name, setup.plain.container]);
 		}
+		const mbs = (v: number[]): string => `${Math.round(median(v) / 1e6)} MB/s`;
+		results.sidecarThroughputRatio = median(tunnelSpeed) / median(directSpeed);
+		compare({ topology: 'sidecar', what: `throughput, ${THROUGHPUT_MIB} MiB in a CONNECT tunnel (median of 3)`, airlock: mbs(tunnelSpeed), without: mbs(directSpeed), ratio: results.sidecarThroughputRatio, target: { bound: 'min', value: 0.9 } });
 		const r2 = (v: number): number => Math.round(v * 100) / 100;
 		results.sidecarLatencyRatioP50 = percentile(through, 50) / percentile(direct, 50);
 		compare({ topology: 'sidecar', what: 'latency p50, new connection each (1,000)', airlock: `${r2(percentile(through, 50))} ms`, without: `${r2(percentile(direct, 50))} ms`, ratio: results.sidecarLatencyRatioP50, target: { bound: 'max', value: 1.3 } });
@@ -168,6 +191,7 @@ export async function measureSidecar(setup: Setup, results: Results, details: De
 			bareExec: { apiMs: Math.round(floor.apiMs), cliMs: Math.round(floor.cliMs) },
 			apply10Ms: applyMs.map(Math.round),
 			approveToEnforcedMs: totals.map(Math.round),
+			throughputMBps: { tunnel: tunnelSpeed.map((v) => Math.round(v / 1e6)), direct: directSpeed.map((v) => Math.round(v / 1e6)) },
 			latencyMs: { throughP50: r2(percentile(through, 50)), directP50: r2(percentile(direct, 50)), throughP99: r2(percentile(through, 99)), directP99: r2(percentile(direct, 99)) },
 			proxyRssMiB: { idle: Number(mib(results.sidecarProxyRssIdleBytes).split(' ')[0]), peak: Number(mib(sampled.peak).split(' ')[0]), loadAnswered: answered, loadRequests: 640 },
 			agentStartMs: agentMs.map(Math.round),
