@@ -8,7 +8,6 @@
  * About 2 minutes (one image build with the Feature; Docker's layer cache keeps the base).
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,28 +15,14 @@ import * as esbuild from 'esbuild';
 import Docker from 'dockerode';
 import { listWorkspaceContainers } from '../../extension/docker/findContainer';
 import { leftovers, newTestRun, removeEverything } from './lib/docker';
+import { runCliBundle, type RunResult } from './lib/process';
 import { createWorkspace, REPO_ROOT, type Workspace } from './lib/workspace';
 
 const CLI_BUNDLE = path.join(REPO_ROOT, 'out', 'e2e-cli-findings', 'cli.js');
 const SOCKET_MOUNT = 'source=/var/run/docker.sock,target=/var/run/docker.sock,type=bind';
 
-function airlock(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-		child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`airlock ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-		}, timeoutMs);
-		child.on('error', reject);
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			resolve({ code, stdout, stderr });
-		});
-	});
+function airlock(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<RunResult> {
+	return runCliBundle(CLI_BUNDLE, args, env, { cwd: REPO_ROOT, timeoutMs });
 }
 
 describe('e2e: airlock up refuses the engine socket until the plan accepts it; status names the acceptance', function () {

@@ -22,6 +22,7 @@ import { canonicalText, policyHash } from '../../extension/core/enforcedPolicy';
 import { applyPolicy, readLivePolicy, readStatus } from '../../extension/docker/control';
 import { ApplyRejectedError } from '../../extension/docker/errors';
 import { leftovers, newTestRun, removeEverything } from './lib/docker';
+import { runCliBundle, type RunResult } from './lib/process';
 import { assertProxyDenied, assertThrough, viaProxy } from './lib/probes';
 import { createTestNetwork, type TestNetworkPlan } from './lib/testNetwork';
 import { ensureTestHostImage, pageBody, startWebHost, type WebHost } from './lib/testHosts';
@@ -52,29 +53,9 @@ function buildCliBundle(): void {
 	});
 }
 
-interface CliRun {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
 
-function airlock(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliRun> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-		child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`airlock ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-		}, timeoutMs);
-		child.on('error', reject);
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			resolve({ code, stdout, stderr });
-		});
-	});
+function airlock(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<RunResult> {
+	return runCliBundle(CLI_BUNDLE, args, env, { cwd: REPO, timeoutMs });
 }
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: Buffer): string {

@@ -15,13 +15,12 @@
  * One container for every case (about 2-3 minutes with a warm image cache).
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { containerLogs, docker, leftovers, newTestRun, removeEverything } from './lib/docker';
-import { describeRun } from './lib/process';
+import { describeRun, runCliBundle, type RunResult } from './lib/process';
 import { accessLog, assertProxyDenied, assertThrough, lastLogFor, shq, viaProxy, type LogLine } from './lib/probes';
 import { createTestNetwork, type TestNetworkPlan } from './lib/testNetwork';
 import { ensureTestHostImage, pageBody, startWebHost, type WebHost } from './lib/testHosts';
@@ -66,29 +65,9 @@ allow:
   - { host: "*.${WARN}", exfil: warn, reason: "reviewed: hashed build names" }
 `;
 
-interface CliRun {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
 
-function airlock(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliRun> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-		child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`airlock ${args.join(' ')} did not finish\n${stdout}\n${stderr}`));
-		}, timeoutMs);
-		child.on('error', reject);
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			resolve({ code, stdout, stderr });
-		});
-	});
+function airlock(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<RunResult> {
+	return runCliBundle(CLI_BUNDLE, args, env, { timeoutMs });
 }
 
 describe('e2e: the agent asks, the person sees usage and exfiltration signals, propose drafts the policy', function () {

@@ -67,3 +67,15 @@ export async function runOk(command: string, args: readonly string[], options: R
 	}
 	return result;
 }
+
+/**
+ * Runs a built CLI bundle with node, as a user's shell would run `airlock`. A run that outlives
+ * `timeoutMs` is an error carrying what it printed (a hung command must fail the test, not pass).
+ */
+export async function runCliBundle(bundle: string, args: readonly string[], env: NodeJS.ProcessEnv, options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+	const result = await run(process.execPath, [bundle, ...args], { env, cwd: options.cwd, timeoutMs: options.timeoutMs ?? 120_000 });
+	if (result.timedOut) {
+		throw new Error(`airlock ${args.join(' ')} did not finish within ${options.timeoutMs ?? 120_000} ms\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+	}
+	return result;
+}
