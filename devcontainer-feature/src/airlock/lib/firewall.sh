@@ -49,7 +49,7 @@ airlock_fw_restore_cmd() {
 airlock_fw_rules() {
 	local family=$1 kind=$2 mode=$3 ports=$4
 	local proxy_uid reject_other reject_udp private nets chunk
-	proxy_uid=$(id -u "$AIRLOCK_PROXY_USER")
+	proxy_uid=$(airlock_uid_of "$AIRLOCK_PROXY_USER")
 	if [ "$family" = 4 ]; then
 		reject_other='icmp-admin-prohibited'
 		reject_udp='icmp-port-unreachable'

@@ -11,50 +11,70 @@
 # pairs and physical network cards; another container's by sockets of processes this container
 # cannot see. (A namespace of another container that holds no socket at all cannot be told apart.)
 
-# Interface names only a host (or an engine's namespace) has.
+# Interface names only a host (or an engine's namespace) has. Shell built-ins only: this runs
+# before the first firewall rule at every start, where each process started costs milliseconds.
 airlock_netns_host_interfaces() {
-	local name
-	while read -r name; do
-		case "$name" in
-			docker0 | br-* | veth* | virbr* | cni* | podman* | cali* | flannel* | vxlan* | weave* | lxcbr* | lxdbr* | kube-*)
-				printf '%s, ' "interface $name"
-				continue
-				;;
-		esac
-		# Physical cards have a device behind them; container interfaces are all virtual.
-		if [ "$name" != lo ] && [ -e "/sys/class/net/$name/device" ]; then
-			printf '%s, ' "network card $name"
-		fi
-	done < <(awk -F: 'NR > 2 { gsub(/[ \t]/, "", $1); print $1 }' /proc/net/dev)
+	local line name
+	{
+		read -r _ && read -r _ || return 0
+		while IFS= read -r line; do
+			name=${line%%:*}
+			name=${name//[[:space:]]/}
+			case "$name" in
+				docker0 | br-* | veth* | virbr* | cni* | podman* | cali* | flannel* | vxlan* | weave* | lxcbr* | lxdbr* | kube-*)
+					printf '%s, ' "interface $name"
+					continue
+					;;
+			esac
+			# Physical cards have a device behind them; container interfaces are all virtual.
+			if [ "$name" != lo ] && [ -e "/sys/class/net/$name/device" ]; then
+				printf '%s, ' "network card $name"
+			fi
+		done
+	} </proc/net/dev 2>/dev/null
 }
 
-# Listening sockets of a container engine (Docker, containerd, Podman, CRI-O, BuildKit).
+# Listening sockets of a container engine (Docker, containerd, Podman, CRI-O, BuildKit): at most three.
 airlock_netns_engine_sockets() {
-	awk 'NR > 1 && NF >= 8 { print $8 }' /proc/net/unix 2>/dev/null |
-		grep -E '(docker|containerd|podman|crio|dockershim|buildkitd)[^/]*\.sock$|^/(var/)?run/(docker|containerd)/' |
-		sort -u | head -3 | sed 's/^/engine socket /; s/$/, /' | tr -d '\n'
+	awk 'NR > 1 && NF >= 8 {
+		p = $8
+		if ((p ~ /(docker|containerd|podman|crio|dockershim|buildkitd)[^\/]*\.sock$/ || p ~ /^\/(var\/)?run\/(docker|containerd)\//) && !(p in seen) && n < 3) {
+			seen[p] = 1; n++; printf "engine socket %s, ", p
+		}
+	}' /proc/net/unix 2>/dev/null
 }
 
-# Socket inodes in this namespace (TCP, UDP, Unix), except Docker's DNS resolver on 127.0.0.11.
-airlock_netns_socket_inodes() {
-	cat /proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6 2>/dev/null |
-		awk '$2 ~ /:/ && $2 !~ /^0B00007F:/ && $10 != 0 { print $10 }'
-	awk 'NR > 1 && $7 != 0 { print $7 }' /proc/net/unix 2>/dev/null
-}
-
-# Socket inodes held by the processes this container can see.
-airlock_netns_visible_socket_inodes() {
-	# `ls -l` prints "-> socket:[INODE]" for each socket; it works with GNU and busybox alike.
-	# shellcheck disable=SC2010 # the link targets are read, not file names
-	ls -l /proc/[0-9]*/fd 2>/dev/null | grep -o 'socket:\[[0-9]*\]' | tr -dc '0-9\n'
-}
-
+# Socket inodes in this namespace (TCP, UDP, Unix) that no process this container can see holds,
+# except Docker's DNS resolver on 127.0.0.11 (bound there by the engine from outside), one per
+# line, unsorted. Two processes: `ls -l /proc/PID/fd` prints "-> socket:[INODE]" for each socket
+# of the visible processes (GNU and busybox alike); awk reads the namespace's socket tables itself
+# (getline, so a table the kernel does not have, e.g. without IPv6, is skipped, not fatal).
 airlock_netns_unseen_sockets() {
-	local all visible
-	all=$(airlock_netns_socket_inodes | sort -u)
-	[ -n "$all" ] || return 0
-	visible=$(airlock_netns_visible_socket_inodes | sort -u)
-	comm -23 <(printf '%s\n' "$all") <(printf '%s\n' "$visible")
+	# shellcheck disable=SC2012 # the link targets are read, not file names
+	ls -l /proc/[0-9]*/fd 2>/dev/null | awk '
+		{
+			while (match($0, /socket:\[[0-9]+\]/)) {
+				seen[substr($0, RSTART + 8, RLENGTH - 9)] = 1
+				$0 = substr($0, RSTART + RLENGTH)
+			}
+		}
+		END {
+			n = split("/proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6", tables, " ")
+			for (t = 1; t <= n; t++) {
+				while ((getline line < tables[t]) > 0) {
+					split(line, f, " ")
+					if (f[2] ~ /:/ && f[2] !~ /^0B00007F:/ && f[10] != 0) held[f[10]] = 1
+				}
+				close(tables[t])
+			}
+			first = 1
+			while ((getline line < "/proc/net/unix") > 0) {
+				if (first) { first = 0; continue }
+				split(line, f, " ")
+				if (f[7] != 0) held[f[7]] = 1
+			}
+			for (i in held) if (!(i in seen)) print i
+		}'
 }
 
 # Where the namespace proven at this start is remembered: Squid, once running, changes uid and
@@ -62,13 +82,16 @@ airlock_netns_unseen_sockets() {
 # (apply, a second lock) compare the namespace with the one proven before anything ran.
 AIRLOCK_NETNS_PROVEN=${AIRLOCK_RUN:-/run/airlock}/netns-proven
 
+AIRLOCK_NETNS_ID=
 airlock_netns_id() {
-	readlink /proc/self/ns/net 2>/dev/null
+	# A process never changes its namespace here: read the link once.
+	[ -n "$AIRLOCK_NETNS_ID" ] || AIRLOCK_NETNS_ID=$(readlink /proc/self/ns/net 2>/dev/null)
+	printf '%s\n' "$AIRLOCK_NETNS_ID"
 }
 
 # Records that the current namespace was proven the container's own (root-only file in /run).
 airlock_netns_remember() {
-	mkdir -p "$(dirname "$AIRLOCK_NETNS_PROVEN")"
+	[ -d "${AIRLOCK_NETNS_PROVEN%/*}" ] || mkdir -p "${AIRLOCK_NETNS_PROVEN%/*}"
 	airlock_netns_id >"$AIRLOCK_NETNS_PROVEN.tmp" && mv -f "$AIRLOCK_NETNS_PROVEN.tmp" "$AIRLOCK_NETNS_PROVEN"
 }
 
@@ -80,7 +103,8 @@ airlock_netns_forget() {
 # returns 1 (printing nothing) when it is.
 airlock_netns_foreign() {
 	local evidence unseen again id
-	id=$(airlock_netns_id)
+	airlock_netns_id >/dev/null
+	id=$AIRLOCK_NETNS_ID
 	if [ -n "$id" ] && [ -r "$AIRLOCK_NETNS_PROVEN" ] && [ "$(cat "$AIRLOCK_NETNS_PROVEN")" = "$id" ]; then
 		return 1
 	fi
@@ -89,7 +113,7 @@ airlock_netns_foreign() {
 	if [ -n "$unseen" ]; then
 		# A socket closed between the two reads looks unseen once; a process we cannot see keeps it.
 		sleep 0.2
-		again=$(comm -12 <(printf '%s\n' "$unseen") <(airlock_netns_unseen_sockets))
+		again=$(airlock_netns_unseen_sockets | grep -F -x -f <(printf '%s\n' "$unseen"))
 		[ -z "$again" ] || evidence+="$(printf '%s\n' "$again" | grep -c .) socket(s) of processes outside this container, "
 	fi
 	if [ -n "$evidence" ]; then
