@@ -123,8 +123,6 @@ pinger_enable off
 # No FTP or gopher listings to decorate: an empty MIME table spares loading Squid's 60 icons at
 # every start and reconfigure (docs/benchmarks.md).
 mime_table $dir/mime.conf
-# Per-client statistics nobody reads (the only client is 127.0.0.1).
-client_db off
 # The proxy never opens TLS itself (CONNECT tunnels are opaque; only plain HTTP is forwarded), so
 # it needs no CA store: loading one took half of each start and reconfigure (docs/benchmarks.md).
 tls_outgoing_options default-ca=off
