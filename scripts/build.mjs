@@ -9,8 +9,8 @@ const production = process.argv.includes('--production');
 const common = { mainFields: ['module', 'main'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: production, sourcemap: !production, sourcesContent: false, logLevel: 'warning' };
 
 // The .vsix ships without node_modules (`vsce package --no-dependencies`), so nothing may stay
-// external in the extension bundle but `vscode`, nor in the CLI bundle (which the .vsix carries
-// too) but the devcontainer CLI, which the .vsix ships beside it. docker-modem loads ssh2 at
+// external in the extension bundle but `vscode` and dist/shared.js (below), nor in the CLI bundle
+// (which the .vsix carries too) but those and the devcontainer CLI, which the .vsix ships beside it. docker-modem loads ssh2 at
 // start-up for ssh:// engines, which Airlock does not support (connect.ts takes unix and tcp
 // only), and ssh2's native parts cannot be bundled: both bundles get an empty ssh2.
 const withoutSsh2 = {
