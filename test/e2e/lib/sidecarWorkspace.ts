@@ -22,8 +22,10 @@ import { DEV_IMAGE, REPO_ROOT } from './workspace';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
-/** An agent image that keeps sudo for its user and has an ssh client, as many dev images do. */
-/** The workspace's Dockerfile (the benchmark builds it again, uncached, for its first-build figure). */
+/**
+ * The workspace's Dockerfile: an agent image that keeps sudo for its user and has an ssh client, as
+ * many dev images do (the benchmark builds it again, uncached, for its first-build figure).
+ */
 export const SIDECAR_DOCKERFILE = [
 	`FROM ${DEV_IMAGE}`,
 	'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends sudo openssh-client \\',
