@@ -34,12 +34,20 @@ airlock_netns_host_interfaces() {
 	} </proc/net/dev 2>/dev/null
 }
 
-# Listening sockets of a container engine (Docker, containerd, Podman, CRI-O, BuildKit): at most three.
+# Listening sockets of a container engine (Docker, containerd, Podman, CRI-O, BuildKit): the first
+# three in byte order (awk picks them itself: no sort process).
 airlock_netns_engine_sockets() {
 	awk 'NR > 1 && NF >= 8 {
 		p = $8
-		if ((p ~ /(docker|containerd|podman|crio|dockershim|buildkitd)[^\/]*\.sock$/ || p ~ /^\/(var\/)?run\/(docker|containerd)\//) && !(p in seen) && n < 3) {
-			seen[p] = 1; n++; printf "engine socket %s, ", p
+		if (p ~ /(docker|containerd|podman|crio|dockershim|buildkitd)[^\/]*\.sock$/ || p ~ /^\/(var\/)?run\/(docker|containerd)\//) found[p] = 1
+	}
+	END {
+		for (k = 0; k < 3; k++) {
+			best = ""
+			for (p in found) if (best == "" || p < best) best = p
+			if (best == "") break
+			printf "engine socket %s, ", best
+			delete found[best]
 		}
 	}' /proc/net/unix 2>/dev/null
 }
