@@ -6,10 +6,10 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 
 /**
- * The Feature's policy path in bash, outside a container: the validation that an apply runs
- * (lib/common.sh: a quick pass that checks only the lines not already enforced, and the full
- * line-by-line check it falls back to) and the Squid ACL lists (lib/squid.sh, one awk pass).
- * The quick pass is an optimisation only: it must never accept what the full check refuses.
+ * The Feature's policy path outside a container: the validation that lock and apply run
+ * (lib/policy.pl with the generated lib/grammar.pl, called by airlock_validate_policy in
+ * lib/common.sh) held to the bash line-by-line reference (airlock_validate_policy_full, with
+ * lib/grammar.sh): same verdict, same message; and the Squid ACL lists (lib/policy.pl).
  */
 
 const root = resolve(__dirname, '..', '..', '..');
@@ -36,50 +36,59 @@ describe('container policy path (lib/common.sh, lib/squid.sh)', function () {
 		rmSync(dir, { recursive: true, force: true });
 	});
 
-	/** 0 and no output when valid; 1 and "line N: …" otherwise. With `enforced`, the apply's quick pass may decide. */
-	function validate(text: string, enforced?: string): { status: number | null; stdout: string } {
+	/** 0 and no output when valid; 1 and "line N: …" otherwise. `reference`: the bash check. */
+	function validate(text: string | Buffer, reference = false): { status: number | null; stdout: string } {
 		writeFileSync(join(dir, 'new'), text);
-		if (enforced !== undefined) {
-			writeFileSync(join(dir, 'enforced'), enforced);
-		}
-		const r = bash(enforced === undefined ? 'airlock_validate_policy "$1"' : 'airlock_validate_policy "$1" "$2"', [join(dir, 'new'), join(dir, 'enforced')]);
+		const r = bash(reference ? 'airlock_validate_policy_full "$1"' : 'airlock_validate_policy "$1"', [join(dir, 'new')]);
 		assert.equal(r.stderr, '');
 		return r;
 	}
 
-	it('the quick pass (lines already enforced skip the grammar) never accepts what the full check refuses', () => {
-		const good = ['allow a.example.com', 'allow b.example.com:22', 'allow *.c.example.org', 'exfil-warn *.c.example.org'];
+	it('policy.pl gives the bash reference check\'s verdict and message on generated policies', () => {
+		const good = ['allow a.example.com', 'allow b.example.com:22', 'allow *.c.example.org', 'exfil-warn *.c.example.org', 'allow *.c.example.org:22'];
 		const bad = ['allow localhost', 'allow 10.0.0.1', 'allow evil..com', 'allow A.example.com', 'exfil-warn *.z.example.org', 'exfil-warn a.example.com',
-			'allow x.example.com:0', 'deny a.example.com', 'allow a.example.com extra', 'allow a.example.com\r', ''];
+			'exfil-warn *.c.example.org:22', 'allow x.example.com:0', 'deny a.example.com', 'allow a.example.com extra', 'allow a.example.com\r', '', 'allow ',
+			'allow a.example.com\0', 'allow münchen.de', 'mode enforce', 'airlock-policy 1'];
 		const line = fc.constantFrom(...good, ...bad);
 		const policy = fc.record({
-			header: fc.constantFrom('airlock-policy 1', 'airlock-policy 2'),
-			mode: fc.constantFrom('mode enforce', 'mode audit', 'mode x'),
+			header: fc.constantFrom('airlock-policy 1', 'airlock-policy 2', ''),
+			mode: fc.constantFrom('mode enforce', 'mode audit', 'mode x', ''),
 			lines: fc.array(line, { maxLength: 6 }),
 			sorted: fc.boolean(),
+			end: fc.constantFrom('\n', '', '\n\n', '\r\n'),
+			headerOnly: fc.boolean(),
 		});
-		// The enforced policy passed this validation when it was applied (or installed: install.sh
-		// validates it too), so it holds valid lines only.
-		fc.assert(fc.property(policy, fc.array(fc.constantFrom(...good.filter((l) => l.startsWith('allow'))), { maxLength: 4 }), (p, enforcedLines) => {
+		fc.assert(fc.property(policy, (p) => {
 			const lines = p.sorted ? sortedUnique(p.lines) : p.lines;
-			const text = `${[p.header, p.mode, ...lines].join('\n')}\n`;
-			const enforced = `${HEADER}${sortedUnique(enforcedLines).join('\n')}\n`;
-			const full = validate(text);
-			const quick = validate(text, enforced);
-			assert.equal(quick.status, full.status, `quick ${quick.stdout} vs full ${full.stdout} for ${JSON.stringify(text)} over ${JSON.stringify(enforced)}`);
-			assert.equal(quick.stdout, full.stdout);
-		}), { numRuns: Number(process.env.AIRLOCK_POLICY_RUNS ?? 40) });
+			const text = p.headerOnly ? `${p.header}${p.end}` : `${[p.header, p.mode, ...lines].join('\n')}${p.end}`;
+			const fast = validate(text);
+			const reference = validate(text, true);
+			assert.equal(fast.status, reference.status, `policy.pl ${fast.stdout} vs bash ${reference.stdout} for ${JSON.stringify(text)}`);
+			assert.equal(fast.stdout, reference.stdout);
+		}), { numRuns: Number(process.env.AIRLOCK_POLICY_RUNS ?? 60) });
 	});
 
-	it('names the line of a bad entry deep in a long policy that only adds to the enforced one', () => {
-		const hosts = Array.from({ length: 2000 }, (_, i) => `allow pkg${i}.registry.example.com`);
-		const enforced = `${HEADER}${sortedUnique(hosts).join('\n')}\n`;
-		const added = sortedUnique([...hosts, 'allow new.example.com']);
-		assert.equal(validate(`${HEADER}${added.join('\n')}\n`, enforced).status, 0);
-		const broken = sortedUnique([...hosts, 'allow pkg1000.registry.example.com.']);
-		const r = validate(`${HEADER}${broken.join('\n')}\n`, enforced);
-		assert.equal(r.status, 1);
-		assert.match(r.stdout, new RegExp(`^line ${broken.indexOf('allow pkg1000.registry.example.com.') + 3}: pkg1000\\.registry\\.example\\.com\\.: `));
+	it('refuses an empty file, a missing final newline, NUL bytes and CRs with the reference messages', () => {
+		for (const text of ['', '\n', 'airlock-policy 1', 'airlock-policy 1\nmode enforce', Buffer.from('airlock-policy 1\nmode enforce\nallow a\0.com\n'),
+			'airlock-policy 1\nmode enforce\nallow a.com\r\n', 'airlock-policy 1\n', 'airlock-policy 1\nmode enforce\n']) {
+			const fast = validate(text);
+			const reference = validate(text, true);
+			assert.deepEqual(fast, reference, JSON.stringify(text.toString()));
+		}
+		assert.equal(validate('airlock-policy 1\nmode enforce\n').status, 0, 'positive control');
+		assert.equal(validate('').stdout, 'line 1: (empty): expected "airlock-policy 1"\n');
+	});
+
+	it('checks a 10,000-entry policy with the same verdicts as the reference, naming the bad line', () => {
+		const hosts = sortedUnique(Array.from({ length: 10_000 }, (_, i) => `allow pkg${i}.registry.example.com`));
+		assert.equal(validate(`${HEADER}${hosts.join('\n')}\n`).status, 0);
+		const broken = [...hosts];
+		broken[7000] = 'allow pkg7000.registry.example.com.';
+		const text = `${HEADER}${broken.join('\n')}\n`;
+		const fast = validate(text);
+		assert.equal(fast.status, 1);
+		assert.equal(fast.stdout, validate(text, true).stdout);
+		assert.match(fast.stdout, /^line 7003: pkg7000\.registry\.example\.com\.: empty label/);
 	});
 
 	it('writes the ACL lists: web and per port, apexes subtracted unless listed, exact names only under a wildcard', () => {
