@@ -15,35 +15,35 @@ package Airlock::Grammar;
 use strict;
 use warnings;
 
-# [name, 1 when names under it are refused too, reason], in the order grammar.sh tests them.
-my @special_names = (
-	['host.docker.internal', 1, 'special name host.docker.internal (or a name under it) is refused: Docker\'s name for the host machine'],
-	['gateway.docker.internal', 1, 'special name gateway.docker.internal (or a name under it) is refused: Docker\'s name for the host gateway'],
-	['docker.internal', 1, 'special name docker.internal (or a name under it) is refused: Docker\'s names for the host machine'],
-	['metadata.google.internal', 1, 'special name metadata.google.internal (or a name under it) is refused: the Google Cloud metadata server (credentials)'],
-	['instance-data.ec2.internal', 1, 'special name instance-data.ec2.internal (or a name under it) is refused: the AWS EC2 instance metadata service (credentials)'],
-	['internal', 1, 'special name internal (or a name under it) is refused: private-use names (.internal) resolve only inside a network'],
-	['metadata', 0, 'special name metadata is refused: the cloud metadata server (credentials)'],
-	['instance-data', 0, 'special name instance-data is refused: the AWS EC2 instance metadata service (credentials)'],
-	['localhost', 1, 'special name localhost (or a name under it) is refused: the machine itself (loopback)'],
-	['localdomain', 1, 'special name localdomain (or a name under it) is refused: a local alias for the machine itself'],
-	['local', 1, 'special name local (or a name under it) is refused: multicast DNS names on the local network (.local)'],
-	['home.arpa', 1, 'special name home.arpa (or a name under it) is refused: home network names (home.arpa)'],
-	['in-addr.arpa', 1, 'special name in-addr.arpa (or a name under it) is refused: reverse DNS for IPv4 addresses, not a web host'],
-	['ip6.arpa', 1, 'special name ip6.arpa (or a name under it) is refused: reverse DNS for IPv6 addresses, not a web host'],
-	['arpa', 1, 'special name arpa (or a name under it) is refused: infrastructure names (.arpa), not web hosts'],
-	['invalid', 1, 'special name invalid (or a name under it) is refused: reserved names that never resolve (RFC 6761); Airlock answers request.airlock.invalid itself, for access requests'],
-	['nip.io', 1, 'special name nip.io (or a name under it) is refused: a wildcard-DNS service that resolves names to any IP address, private ones included'],
-	['xip.io', 1, 'special name xip.io (or a name under it) is refused: a wildcard-DNS service that resolves names to any IP address, private ones included'],
-	['sslip.io', 1, 'special name sslip.io (or a name under it) is refused: a wildcard-DNS service that resolves names to any IP address, private ones included'],
-	['traefik.me', 1, 'special name traefik.me (or a name under it) is refused: a wildcard-DNS service that resolves names to any IP address, private ones included'],
-	['localtest.me', 1, 'special name localtest.me (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
-	['lvh.me', 1, 'special name lvh.me (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
-	['vcap.me', 1, 'special name vcap.me (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
-	['lacolhost.com', 1, 'special name lacolhost.com (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
-	['localho.st', 1, 'special name localho.st (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
-	['fuf.me', 1, 'special name fuf.me (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
-	['colasloth.com', 1, 'special name colasloth.com (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
+# name => [its place in grammar.sh's list, 1 when names under it are refused too, reason].
+my %special_names = (
+	'host.docker.internal' => [0, 1, 'special name host.docker.internal (or a name under it) is refused: Docker\'s name for the host machine'],
+	'gateway.docker.internal' => [1, 1, 'special name gateway.docker.internal (or a name under it) is refused: Docker\'s name for the host gateway'],
+	'docker.internal' => [2, 1, 'special name docker.internal (or a name under it) is refused: Docker\'s names for the host machine'],
+	'metadata.google.internal' => [3, 1, 'special name metadata.google.internal (or a name under it) is refused: the Google Cloud metadata server (credentials)'],
+	'instance-data.ec2.internal' => [4, 1, 'special name instance-data.ec2.internal (or a name under it) is refused: the AWS EC2 instance metadata service (credentials)'],
+	'internal' => [5, 1, 'special name internal (or a name under it) is refused: private-use names (.internal) resolve only inside a network'],
+	'metadata' => [6, 0, 'special name metadata is refused: the cloud metadata server (credentials)'],
+	'instance-data' => [7, 0, 'special name instance-data is refused: the AWS EC2 instance metadata service (credentials)'],
+	'localhost' => [8, 1, 'special name localhost (or a name under it) is refused: the machine itself (loopback)'],
+	'localdomain' => [9, 1, 'special name localdomain (or a name under it) is refused: a local alias for the machine itself'],
+	'local' => [10, 1, 'special name local (or a name under it) is refused: multicast DNS names on the local network (.local)'],
+	'home.arpa' => [11, 1, 'special name home.arpa (or a name under it) is refused: home network names (home.arpa)'],
+	'in-addr.arpa' => [12, 1, 'special name in-addr.arpa (or a name under it) is refused: reverse DNS for IPv4 addresses, not a web host'],
+	'ip6.arpa' => [13, 1, 'special name ip6.arpa (or a name under it) is refused: reverse DNS for IPv6 addresses, not a web host'],
+	'arpa' => [14, 1, 'special name arpa (or a name under it) is refused: infrastructure names (.arpa), not web hosts'],
+	'invalid' => [15, 1, 'special name invalid (or a name under it) is refused: reserved names that never resolve (RFC 6761); Airlock answers request.airlock.invalid itself, for access requests'],
+	'nip.io' => [16, 1, 'special name nip.io (or a name under it) is refused: a wildcard-DNS service that resolves names to any IP address, private ones included'],
+	'xip.io' => [17, 1, 'special name xip.io (or a name under it) is refused: a wildcard-DNS service that resolves names to any IP address, private ones included'],
+	'sslip.io' => [18, 1, 'special name sslip.io (or a name under it) is refused: a wildcard-DNS service that resolves names to any IP address, private ones included'],
+	'traefik.me' => [19, 1, 'special name traefik.me (or a name under it) is refused: a wildcard-DNS service that resolves names to any IP address, private ones included'],
+	'localtest.me' => [20, 1, 'special name localtest.me (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
+	'lvh.me' => [21, 1, 'special name lvh.me (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
+	'vcap.me' => [22, 1, 'special name vcap.me (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
+	'lacolhost.com' => [23, 1, 'special name lacolhost.com (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
+	'localho.st' => [24, 1, 'special name localho.st (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
+	'fuf.me' => [25, 1, 'special name fuf.me (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
+	'colasloth.com' => [26, 1, 'special name colasloth.com (or a name under it) is refused: every name under it resolves to 127.0.0.1 (loopback)'],
 );
 
 sub rule_problem {
@@ -77,11 +77,16 @@ sub rule_problem {
 	my $last = substr($base, rindex($base, '.') + 1);
 	return "the last label $last does not start with a letter (a numeric last label reads as an IP address)"
 		if $last !~ /^[abcdefghijklmnopqrstuvwxyz]/;
-	for my $special (@special_names) {
-		my ($name, $subtree, $reason) = @$special;
-		return $reason if $base eq $name || ($subtree && substr($base, -length($name) - 1) eq ".$name");
+	# The base and each name it is under, looked up: grammar.sh's first match in list order wins.
+	my $found;
+	for (my ($suffix, $dot) = ($base, 0); ; ) {
+		my $special = $special_names{$suffix};
+		$found = $special if $special && ($suffix eq $base || $special->[1]) && (!$found || $special->[0] < $found->[0]);
+		$dot = index($suffix, '.');
+		last if $dot < 0;
+		$suffix = substr($suffix, $dot + 1);
 	}
-	return '';
+	return $found ? $found->[2] : '';
 }
 
 1;
