@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -116,6 +117,105 @@ describe('container policy path (lib/common.sh, lib/squid.sh)', function () {
 			'wild-scored.names': ['.a.example.com', e],
 			'wild-warn.names': ['.b.example.org', e],
 			'exfil.bases': ['a.example.com', 'b.example.org'],
+		});
+	});
+
+	describe('policy.pl apply (the usual apply, in one process)', () => {
+		const tool = join(lib, 'policy.pl');
+		const base = `${HEADER}allow a.example.com\nallow git.example.com:22\n`;
+		let work: string;
+		let policy: string;
+		let squidDir: string;
+		let log: string;
+		let pidFile: string;
+		let fakeSquid: ReturnType<typeof spawn> | undefined;
+
+		beforeEach(() => {
+			work = mkdtempSync(join(tmpdir(), 'airlock-apply-unit-'));
+			policy = join(work, 'policy');
+			squidDir = join(work, 'squid');
+			log = join(work, 'cache.log');
+			pidFile = join(work, 'squid.pid');
+			mkdirSync(squidDir);
+			writeFileSync(policy, base);
+			writeFileSync(join(squidDir, 'squid.conf'), '# generated\n');
+			writeFileSync(log, '');
+			assert.equal(spawnSync('perl', [tool, 'lists', policy, squidDir]).status, 0);
+		});
+		afterEach(() => {
+			fakeSquid?.kill('SIGKILL');
+			fakeSquid = undefined;
+			rmSync(work, { recursive: true, force: true });
+		});
+
+		function apply(text: string | Buffer): { status: number | null; stdout: string; stderr: string } {
+			const r = spawnSync('perl', [tool, 'apply', policy, squidDir, 'proxy', pidFile, log], { input: text, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+			return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+		}
+		const listed = (file: string): string[] => readFileSync(join(squidDir, file), 'utf8').trim().split('\n');
+
+		it('answers the hash of the policy in force without touching anything', () => {
+			const before = readFileSync(join(squidDir, 'web.names'), 'utf8');
+			const r = apply(base);
+			assert.equal(r.status, 0, r.stderr);
+			const hash = bash('airlock_policy_hash "$1"', [policy]).stdout;
+			assert.equal(r.stdout, `same ${hash}\n`);
+			assert.equal(readFileSync(join(squidDir, 'web.names'), 'utf8'), before);
+		});
+
+		it('a host added: writes the lists and the policy, signals Squid and waits until it listens again', async () => {
+			// A stand-in "squid" (its command line names it so) that logs what Squid logs on SIGHUP.
+			const script = join(work, 'fake-squid');
+			writeFileSync(script, `trap 'echo "$(date) Accepting HTTP Socket connections at conn1" >>"${log}"' HUP\nwhile :; do sleep 0.05; done\n`);
+			chmodSync(script, 0o755);
+			fakeSquid = spawn('bash', [script], { stdio: 'ignore' });
+			writeFileSync(pidFile, `${fakeSquid.pid}\n`);
+			await new Promise((r) => setTimeout(r, 200));
+			const next = `${HEADER}allow a.example.com\nallow b.example.com\nallow git.example.com:22\n`;
+			const r = apply(next);
+			assert.equal(r.status, 0, r.stderr);
+			assert.equal(r.stderr, '');
+			const hash = bash('printf %s "$1" >"$2"; airlock_policy_hash "$2"', [next, join(work, 'expected')]).stdout;
+			assert.equal(r.stdout, `applied ${hash} 3\n`);
+			assert.equal(readFileSync(policy, 'utf8'), next);
+			assert.ok(listed('web.names').includes('b.example.com'));
+			assert.match(readFileSync(log, 'utf8'), /Accepting HTTP Socket connections/, 'Squid got SIGHUP before apply returned');
+			assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('.policy')), [], 'no staged copy left behind');
+		});
+
+		it('a port or mode change comes back staged: the policy in force and the lists stay', () => {
+			for (const next of [`${HEADER}allow a.example.com\nallow git.example.com:2222\n`, `airlock-policy 1\nmode audit\nallow a.example.com\nallow git.example.com:22\n`]) {
+				const r = apply(next);
+				assert.equal(r.status, 0, r.stderr);
+				const staged = /^staged (.+)\n$/.exec(r.stdout)?.[1];
+				assert.ok(staged, r.stdout);
+				assert.equal(readFileSync(staged, 'utf8'), next);
+				assert.equal(readFileSync(policy, 'utf8'), base);
+				assert.deepEqual(listed('port-22.names'), ['empty-list.airlock.invalid', 'git.example.com']);
+				rmSync(staged);
+			}
+		});
+
+		it('refuses invalid and oversized text with the line, and changes nothing', () => {
+			const before = readFileSync(join(squidDir, 'web.names'), 'utf8');
+			const bad = apply(`${HEADER}allow a.example.com\nallow x.localhost\n`);
+			assert.equal(bad.status, 2);
+			assert.match(bad.stderr, /^airlock-ctl: apply: line 4: x\.localhost: special name localhost/);
+			const big = apply(Buffer.alloc(1024 * 1024 + 1, 'a'));
+			assert.equal(big.status, 2);
+			assert.match(big.stderr, /line 1: \(policy\): larger than 1 MiB/);
+			assert.equal(readFileSync(policy, 'utf8'), base);
+			assert.equal(readFileSync(join(squidDir, 'web.names'), 'utf8'), before);
+			assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('.policy')), []);
+		});
+
+		it('lists: the lists of a port no longer in the policy are removed', () => {
+			writeFileSync(join(work, 'no-port'), `${HEADER}allow a.example.com\n`);
+			assert.ok(existsSync(join(squidDir, 'port-22.names')));
+			assert.equal(spawnSync('perl', [tool, 'lists', join(work, 'no-port'), squidDir]).status, 0);
+			assert.equal(existsSync(join(squidDir, 'port-22.names')), false);
+			assert.equal(existsSync(join(squidDir, 'port-22.apex')), false);
+			assert.deepEqual(listed('web.names'), ['a.example.com', 'empty-list.airlock.invalid']);
 		});
 	});
 });
