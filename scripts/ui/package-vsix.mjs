@@ -24,7 +24,8 @@ for (const item of ['dist', 'presets', 'schemas', 'media', 'devcontainer-feature
 // The Marketplace page is for people using the extension; the repository README is for people
 // building Airlock (and is the npm package's README), so the .vsix gets its own.
 cpSync(path.join(root, 'docs', 'extension-README.md'), path.join(stage, 'README.md'));
-cpSync(path.join(root, 'docs', 'images'), path.join(stage, 'docs', 'images'), { recursive: true });
+// Its picture is not shipped: vsce rewrites the README's relative image links to --baseImagesUrl,
+// so the Marketplace and the editor's extension page both load it from there, never from the .vsix.
 // "Start Locked Container" runs the devcontainer CLI: it ships inside the .vsix (it has no
 // dependencies of its own; node-pty is optional and only makes its logs prettier).
 const devcontainersCli = path.join(root, 'node_modules', '@devcontainers', 'cli');

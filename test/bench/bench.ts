@@ -85,6 +85,8 @@ const FIGURES: readonly Figure[] = [
 	{ key: 'imageBuildSecondsAdded', label: 'first image build: seconds the Feature adds', unit: 's', bound: 'max', digits: 1 },
 	{ key: 'proxyRssIdleBytes', label: 'proxy memory (RSS), idle', unit: 'B', bound: 'max', digits: 0 },
 	{ key: 'proxyRssLoadBytes', label: `proxy memory (RSS), peak under ${CONCURRENT_TUNNELS} tunnels`, unit: 'B', bound: 'max', digits: 0 },
+	{ key: 'sidecarFirstBuildRatio', label: 'sidecar: first build, agent + proxy image / agent image (no cache)', unit: '', bound: 'max', digits: 3 },
+	{ key: 'sidecarFirstUpRatio', label: 'sidecar: first up, airlock up / plain devcontainer up (no cache)', unit: '', bound: 'max', digits: 3 },
 	{ key: 'sidecarAgentStartRatio', label: 'sidecar: agent start (proxy running) / plain start', unit: '', target: 1.2, bound: 'max', digits: 3 },
 	{ key: 'sidecarApproveToEnforcedExecs', label: 'sidecar: approval → host answers, in bare execs', unit: '', target: 3, bound: 'max', digits: 2 },
 	{ key: 'sidecarApply10Execs', label: 'sidecar: applyPolicy of a 10-entry change, in bare execs', unit: '', bound: 'max', digits: 2 },

@@ -13,6 +13,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { docker, dockerOk, type TestRun } from './docker';
 import { describeRun, run, type RunResult } from './process';
 import { createTestNetwork, type TestNetwork, type TestNetworkPlan } from './testNetwork';
@@ -21,8 +22,11 @@ import { DEV_IMAGE, REPO_ROOT } from './workspace';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
-/** An agent image that keeps sudo for its user and has an ssh client, as many dev images do. */
-const DOCKERFILE = [
+/**
+ * The workspace's Dockerfile: an agent image that keeps sudo for its user and has an ssh client, as
+ * many dev images do (the benchmark builds it again, uncached, for its first-build figure).
+ */
+export const SIDECAR_DOCKERFILE = [
 	`FROM ${DEV_IMAGE}`,
 	'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends sudo openssh-client \\',
 	' && rm -rf /var/lib/apt/lists/* \\',
@@ -64,6 +68,8 @@ export interface SidecarWorkspace {
 	agent: string;
 	proxy: string;
 	gate: string;
+	/** How long the last `airlock up` in `up()` took (its approval not counted), for the benchmark. */
+	lastUpMs: number;
 	airlock(args: readonly string[], timeoutMs?: number): Promise<RunResult>;
 	inAgent(script: string, user?: string): Promise<RunResult>;
 	curl(url: string, options?: { direct?: boolean; user?: string }): Promise<Curl>;
@@ -86,7 +92,7 @@ export async function createSidecar(testRun: TestRun, spec: SidecarSpec): Promis
 	const folder = path.join(root, spec.name);
 	const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: path.join(root, 'config'), AIRLOCK_APPROVER: 'tester@e2e' };
 	fs.mkdirSync(path.join(folder, '.devcontainer'), { recursive: true });
-	fs.writeFileSync(path.join(folder, '.devcontainer', 'Dockerfile'), DOCKERFILE);
+	fs.writeFileSync(path.join(folder, '.devcontainer', 'Dockerfile'), SIDECAR_DOCKERFILE);
 	fs.writeFileSync(path.join(folder, '.devcontainer', 'devcontainer.json'), JSON.stringify({
 		name: spec.name,
 		build: { dockerfile: 'Dockerfile', options: ['--network=host'] },
@@ -99,7 +105,7 @@ export async function createSidecar(testRun: TestRun, spec: SidecarSpec): Promis
 	].join('\n'));
 
 	const ws: SidecarWorkspace = {
-		folder, env, net, web, agent: '', proxy: '', gate: '',
+		folder, env, net, web, agent: '', proxy: '', gate: '', lastUpMs: 0,
 		airlock: (args, timeoutMs = 120_000) => run(process.execPath, [CLI, ...args, '--workspace', folder], { env, timeoutMs }),
 		inAgent: (script, user = 'root') => docker(['exec', '-u', user, ws.agent, 'sh', '-c', script], { timeoutMs: 60_000 }),
 		async curl(url, options = {}) {
@@ -115,7 +121,9 @@ export async function createSidecar(testRun: TestRun, spec: SidecarSpec): Promis
 		},
 		async up() {
 			assert.equal((await ws.airlock(['approve', '--yes'])).code, 0);
+			const started = performance.now();
 			const up = await ws.airlock(['up', '--json'], 1_200_000);
+			ws.lastUpMs = performance.now() - started;
 			assert.equal(up.code, 0, describeRun('airlock up', ['--json'], up));
 			const result = JSON.parse(up.stdout.trim().split('\n').pop() ?? '{}') as { containerId: string; proxyContainerId: string; locked: boolean };
 			ws.agent = result.containerId;
