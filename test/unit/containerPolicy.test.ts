@@ -209,6 +209,18 @@ describe('container policy path (lib/common.sh, lib/squid.sh)', function () {
 			assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('.policy')), []);
 		});
 
+		it('a list that cannot be written (here: a directory in its place) keeps the policy in force', () => {
+			rmSync(join(squidDir, 'web.apex'));
+			mkdirSync(join(squidDir, 'web.apex'));
+			const r = apply(`${HEADER}allow a.example.com\nallow b.example.com\nallow git.example.com:22\n`);
+			assert.equal(r.status, 1);
+			assert.match(r.stderr, /^airlock-ctl: apply: line 1: \(policy\): cannot write .*web\.apex: .*The previous policy stays\.\n$/s);
+			assert.equal(readFileSync(policy, 'utf8'), base);
+			assert.deepEqual(listed('web.names'), ['a.example.com', 'empty-list.airlock.invalid'], 'the lists of the policy in force are back');
+			assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('.policy')), [], 'no staged copy left behind');
+			assert.deepEqual(readdirSync(squidDir).filter((f) => f.includes('.tmp.')), [], 'no temporary list left behind');
+		});
+
 		it('lists: the lists of a port no longer in the policy are removed', () => {
 			writeFileSync(join(work, 'no-port'), `${HEADER}allow a.example.com\n`);
 			assert.ok(existsSync(join(squidDir, 'port-22.names')));

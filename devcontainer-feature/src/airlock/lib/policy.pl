@@ -59,12 +59,14 @@ sub slurp {
 sub write_atomic {
 	my ($path, $text, $mode) = @_;
 	my $tmp = "$path.tmp.$$";
+	unlink $tmp;
 	sysopen(my $fh, $tmp, O_WRONLY | O_CREAT | O_EXCL, $mode) or die "cannot write $tmp: $!\n";
 	binmode $fh;
-	print {$fh} $text or die "cannot write $tmp: $!\n";
-	close $fh or die "cannot write $tmp: $!\n";
-	chmod $mode, $tmp;
-	rename $tmp, $path or die "cannot rename $tmp: $!\n";
+	if (!(print {$fh} $text) || !close($fh) || !chmod($mode, $tmp) || !rename($tmp, $path)) {
+		my $error = $!;
+		unlink $tmp;
+		die "cannot write $path: $error\n";
+	}
 }
 
 # The problem with canonical policy TEXT as "line N: ENTRY: REASON", or '' when there is none.
@@ -202,11 +204,14 @@ sub acl_lists {
 sub write_lists {
 	my ($text, $dir) = @_;
 	my $lists = acl_lists($text);
-	for my $file (keys %$lists) {
+	my $error = '';
+	# Every file is tried (sorted: the same order each time), the first failure reported after.
+	for my $file (sort keys %$lists) {
 		my %seen;
 		my @lines = sort grep { !$seen{$_}++ } @{ $lists->{$file} };
-		write_atomic("$dir/$file", join('', map {"$_\n"} @lines), 0644);
+		eval { write_atomic("$dir/$file", join('', map {"$_\n"} @lines), 0644); 1 } or $error ||= $@;
 	}
+	die $error if $error ne '';
 	opendir(my $dh, $dir) or die "cannot read $dir: $!\n";
 	for my $file (readdir $dh) {
 		next unless $file =~ /\.(names|apex)$/ || $file eq 'exfil.bases';
@@ -290,7 +295,11 @@ sub cmd_apply {
 	my $policy_dir = $policy =~ m{^(.*)/} ? $1 : '.';
 	my $staged = "$policy_dir/.policy.apply.$$";
 	unlink $staged;
-	write_atomic($staged, $new, 0644);
+	if (!eval { write_atomic($staged, $new, 0644); 1 }) {
+		unlink $staged;
+		print STDERR "airlock-ctl: apply: line 1: (policy): $@The previous policy stays.\n";
+		exit 1;
+	}
 	chown 0, 0, $staged if $role ne 'proxy';
 	if (!defined $old || !-e "$squid_dir/squid.conf" || mode_and_ports($old) ne mode_and_ports($new)) {
 		print "staged $staged\n";
@@ -298,8 +307,15 @@ sub cmd_apply {
 	}
 	# Same mode and ports: squid.conf and the firewall stay as they are, only the host lists change,
 	# and each of their entries passed the grammar above. Lists first, then the policy.
-	write_lists($new, $squid_dir);
-	rename $staged, $policy or die "airlock-ctl: apply: cannot move the policy into place: $!\n";
+	if (!eval { write_lists($new, $squid_dir); rename($staged, $policy) or die "cannot move the policy into place: $!\n"; 1 }) {
+		# A full disk, say: the lists of the policy in force back (Squid still runs on them, it
+		# has not been told to reload), and the policy was not moved.
+		my $error = $@;
+		eval { write_lists($old, $squid_dir) };
+		unlink $staged;
+		print STDERR "airlock-ctl: apply: line 1: (policy): ${error}The previous policy stays.\n";
+		exit 1;
+	}
 	prof('lists+policy written');
 	if (reconfigure_squid($pid_file, $cache_log) != 0) {
 		print STDERR "airlock-ctl: apply: warning: the proxy did not confirm the new configuration within 10 s; its supervisor restarts it with the new policy if it stopped\n";
