@@ -15,6 +15,8 @@ import { anyHostInput, validHost } from './hostnameArbitraries';
 
 const root = resolve(__dirname, '..', '..', '..');
 const grammarPath = join(root, 'devcontainer-feature', 'src', 'airlock', 'lib', 'grammar.sh');
+const perlGrammarPath = join(root, 'devcontainer-feature', 'src', 'airlock', 'lib', 'grammar.pl');
+const policyToolPath = join(root, 'devcontainer-feature', 'src', 'airlock', 'lib', 'policy.pl');
 
 interface Shell {
 	readonly name: string;
@@ -59,6 +61,21 @@ function batchVerdicts(shell: Shell, lines: readonly string[], locale: string): 
 	assert.equal(verdicts.length, lines.length, `${shell.name}: one verdict per line`);
 	return verdicts;
 }
+
+/** Canonical rules every twin accepts. */
+const GOOD_RULES = ['api.example.com', '*.example.org', 'github.com:22', 'github.com:65535', 'xn--mnchen-3ya.de', 'a.b'];
+/** Hostile rules every twin refuses, each with a reason (some hold newlines: passed as arguments to the shells). */
+const HOSTILE_RULES = [
+	'a.com\nb.com', 'a.com\n', '\na.com', 'a.com\r', 'a.com #comment', '#a.com', 'a.com#', 'a com', ' a.com', 'a.com ', 'a.com\t',
+	"'a.com'", '"a.com"', '`id`.com', '$(id).com', 'a.com;id', 'a.com|b', 'a.com&', 'a\\.com', '%0a.com',
+	'127.0.0.1', '127.1', '0x7f.1', '2130706433', '::1', '[::1]', '10.0.0.0/8', '1.2.3.4:22', 'a.123',
+	'localhost', 'x.localhost', 'metadata.google.internal', 'host.docker.internal', '*.internal', 'a.nip.io', 'printer.local',
+	'.x.com', '*.*.x.com', '**.x.com', 'a.*.com', '*x.com', '*', '-a.com', 'a-.com', 'a..com', 'x.com.', 'X.com', 'a_b.com',
+	'x.com:0', 'x.com:022', 'x.com:65536', 'x.com:', 'x.com:22:22', 'x.com:2a', 'https://x.com', 'user@x.com', 'x.com/p',
+	'intranet', '', `${'a'.repeat(64)}.com`, `${'a.'.repeat(126)}com`, 'münchen.de', 'a\u200bb.com', 'a\u202eb.com',
+	...Array.from({ length: 31 }, (_, i) => `a${String.fromCharCode(i + 1)}b.com`),
+	'a\u007fb.com',
+];
 
 const RULE_SHAPE = /^(?<host>[^:]*)(?::(?<port>[1-9][0-9]{0,4}))?$/;
 
@@ -147,18 +164,8 @@ describe('container grammar (lib/grammar.sh)', function () {
 			}
 
 			it('accepts canonical rules and rejects hostile ones, each with a one-line reason', () => {
-				const good = ['api.example.com', '*.example.org', 'github.com:22', 'github.com:65535', 'xn--mnchen-3ya.de', 'a.b'];
-				const hostile = [
-					'a.com\nb.com', 'a.com\n', '\na.com', 'a.com\r', 'a.com #comment', '#a.com', 'a.com#', 'a com', ' a.com', 'a.com ', 'a.com\t',
-					"'a.com'", '"a.com"', '`id`.com', '$(id).com', 'a.com;id', 'a.com|b', 'a.com&', 'a\\.com', '%0a.com',
-					'127.0.0.1', '127.1', '0x7f.1', '2130706433', '::1', '[::1]', '10.0.0.0/8', '1.2.3.4:22', 'a.123',
-					'localhost', 'x.localhost', 'metadata.google.internal', 'host.docker.internal', '*.internal', 'a.nip.io', 'printer.local',
-					'.x.com', '*.*.x.com', '**.x.com', 'a.*.com', '*x.com', '*', '-a.com', 'a-.com', 'a..com', 'x.com.', 'X.com', 'a_b.com',
-					'x.com:0', 'x.com:022', 'x.com:65536', 'x.com:', 'x.com:22:22', 'x.com:2a', 'https://x.com', 'user@x.com', 'x.com/p',
-					'intranet', '', `${'a'.repeat(64)}.com`, `${'a.'.repeat(126)}com`, 'münchen.de', 'a\u200bb.com', 'a\u202eb.com',
-					...Array.from({ length: 31 }, (_, i) => `a${String.fromCharCode(i + 1)}b.com`),
-					'a\u007fb.com',
-				];
+				const good = GOOD_RULES;
+				const hostile = HOSTILE_RULES;
 				const script = 'for r in "$@"; do if reason=$(airlock_check_rule "$r"); then printf "0 %s\\n" "$reason"; else printf "1 %s\\n" "$reason"; fi; done';
 				const { stdout } = runShell(shell, script, { args: [...good, ...hostile], locale: 'C.UTF-8' });
 				const results = stdout.split('\n').slice(0, -1);
@@ -199,4 +206,79 @@ describe('container grammar (lib/grammar.sh)', function () {
 			});
 		});
 	}
+});
+
+/** The verdicts of lib/policy.pl's `rules` (lib/grammar.pl), one per input line. */
+function perlVerdicts(input: Buffer | string): string[] {
+	const r = spawnSync('perl', [policyToolPath, 'rules'], { input, maxBuffer: 256 * 1024 * 1024, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8' } });
+	assert.equal(r.error, undefined, String(r.error));
+	assert.equal(r.stderr.toString(), '');
+	assert.equal(r.status, 0);
+	const verdicts = r.stdout.toString('utf8').split('\n');
+	assert.equal(verdicts.pop(), '', 'output ends with a newline');
+	return verdicts;
+}
+
+/**
+ * The Perl twin (lib/grammar.pl, generated from the same constants) that airlock-ctl validates
+ * whole policies with: it must give the shell twin's verdict AND reason for every input, so the
+ * messages a user sees do not depend on which twin checked.
+ */
+describe('container grammar in Perl (lib/grammar.pl)', function () {
+	this.timeout(300_000);
+
+	it('is exactly what the generator produces from hostname.ts (drift guard)', () => {
+		const generated = spawnSync(process.execPath, [join(root, 'scripts', 'gen-feature-grammar.mjs'), '--stdout-perl'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+		assert.equal(generated.status, 0, generated.stderr.toString());
+		assert.equal(generated.stderr.toString(), '');
+		const committed = readFileSync(perlGrammarPath, 'utf8');
+		assert.ok(committed.startsWith('# GENERATED by scripts/gen-feature-grammar.mjs'));
+		assert.equal(committed, generated.stdout.toString('utf8'), 'grammar.pl is stale: run node scripts/gen-feature-grammar.mjs and commit the result');
+	});
+
+	it('gives the same verdict and reason as grammar.sh, and agrees with the TypeScript grammar, on 20,000+ generated strings', () => {
+		const seed = Number(process.env.AIRLOCK_GRAMMAR_SEED ?? Math.floor(Math.random() * 2 ** 31));
+		const lines = generatedLines(seed);
+		const input = lines.join('\n') + '\n';
+		const perl = perlVerdicts(input);
+		const dash = batchVerdicts(shells[0], lines, 'C');
+		assert.equal(perl.length, lines.length, 'one verdict per line');
+		const problems: string[] = [];
+		let accepted = 0;
+		lines.forEach((line, i) => {
+			if (perl[i] !== dash[i]) {
+				problems.push(`${JSON.stringify(line)}: perl ${JSON.stringify(perl[i])}, sh ${JSON.stringify(dash[i])}`);
+			}
+			const ts = checkRuleText(line);
+			if (perl[i] === 'ok') {
+				accepted++;
+				if (!structurallySafe(line) || (!ts.ok && !(ts.code && HOST_SIDE_ONLY_CODES.includes(ts.code)))) {
+					problems.push(`perl accepts ${JSON.stringify(line)}, TS rejects it for syntax`);
+				}
+			} else if (ts.ok) {
+				problems.push(`perl rejects ${JSON.stringify(line)} (TS accepts): ${perl[i]}`);
+			}
+		});
+		assert.deepEqual(problems.slice(0, 10), [], `seed ${seed}, ${problems.length} disagreements`);
+		assert.ok(accepted >= 5_000, `positive control: perl accepted only ${accepted} of ${lines.length}`);
+	});
+
+	it('accepts the canonical rules and refuses the hostile ones with the shell\'s reasons', () => {
+		// One rule per line: the hostile rules with a newline are split, each part checked on its own.
+		const rules = [...GOOD_RULES, ...HOSTILE_RULES.filter((r) => !r.includes('\n'))];
+		const perl = perlVerdicts(rules.join('\n') + '\n');
+		const sh = batchVerdicts(shells[0], rules, 'C.UTF-8');
+		assert.deepEqual(perl, sh);
+		GOOD_RULES.forEach((_, i) => assert.equal(perl[i], 'ok'));
+		perl.slice(GOOD_RULES.length).forEach((v, i) => assert.match(v, /^bad: \S/, JSON.stringify(rules[GOOD_RULES.length + i])));
+	});
+
+	it('rejects invalid UTF-8 and encoded non-ASCII bytes', () => {
+		const bytes = [[0xff], [0xc3], [0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x80, 0x8b], [0xef, 0xbc, 0x8e]];
+		const input = Buffer.concat([...bytes.map((b) => Buffer.concat([Buffer.from('a'), Buffer.from(b), Buffer.from('.com\n')])), Buffer.from('a.com\n')]);
+		const verdicts = perlVerdicts(input);
+		assert.equal(verdicts.length, bytes.length + 1);
+		assert.equal(verdicts.pop(), 'ok', 'positive control');
+		verdicts.forEach((v, i) => assert.match(v, /^bad: /, `bytes ${JSON.stringify(bytes[i])}`));
+	});
 });

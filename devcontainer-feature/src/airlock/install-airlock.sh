@@ -129,6 +129,8 @@ id -u "$AIRLOCK_PROXY_USER" >/dev/null 2>&1 || fail "no unprivileged user for th
 
 install -d -o root -g root -m 0755 "$AIRLOCK_SHARE" "$AIRLOCK_SHARE/lib" "$AIRLOCK_SHARE/errors" "$AIRLOCK_ETC" "$AIRLOCK_SQUID_DIR" "$AIRLOCK_LOG_DIR"
 install -o root -g root -m 0644 "$FEATURE_DIR"/lib/*.sh "$AIRLOCK_SHARE/lib/"
+# airlock-ctl's policy checks, ACL lists and apply path (policy.pl) and the grammar it requires.
+install -o root -g root -m 0644 "$FEATURE_DIR/lib/grammar.pl" "$FEATURE_DIR/lib/policy.pl" "$AIRLOCK_SHARE/lib/"
 install -o root -g root -m 0755 "$FEATURE_DIR/entrypoint.sh" "$FEATURE_DIR/wait-locked.sh" "$AIRLOCK_SHARE/"
 install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ssh-proxy" "$AIRLOCK_SHARE/"
 install -o root -g root -m 0755 "$FEATURE_DIR/bin/airlock-ctl" /usr/local/sbin/airlock-ctl

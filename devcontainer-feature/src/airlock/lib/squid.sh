@@ -9,9 +9,6 @@
 AIRLOCK_PRIVATE_V4='0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 169.254.0.0/16 172.16.0.0/12 192.0.0.0/24 192.168.0.0/16 198.18.0.0/15 224.0.0.0/4 240.0.0.0/4'
 AIRLOCK_PRIVATE_V6='::1 fc00::/7 fe80::/10 fec0::/10 ff00::/8 64:ff9b:1::/48'
 
-# Placeholder entry for an empty list: `.invalid` names are never allowlisted (RFC 6761).
-AIRLOCK_EMPTY_LIST_ENTRY=empty-list.airlock.invalid
-
 # The reserved name the agent's access requests are sent to (bin/airlock-request): the proxy
 # answers it itself, before any other rule, and logs the request for the person on the host.
 AIRLOCK_REQUEST_NAME=request.airlock.invalid
@@ -19,57 +16,10 @@ AIRLOCK_REQUEST_NAME=request.airlock.invalid
 # The exfiltration scorer (an external ACL helper, generated from extension/core/exfil/rules.ts).
 AIRLOCK_EXFIL_HELPER=$AIRLOCK_SHARE/lib/exfil-score.pl
 
-# Writes every ACL list for POLICY into DIR in one pass (awk, then one sort per file: a 10,000-host
-# policy takes a few tens of milliseconds, where a shell loop per host took seconds):
-#   web.names / port-N.names   the hosts of that list: exact names, and `.domain` for `*.domain`
-#   web.apex / port-N.apex     each wildcard's apex, which Squid's `.domain` also matches, unless
-#                              the apex is itself in the same list (subtracted in squid.conf); an
-#                              apex that is listed is then left to `.domain` alone
-#   exact.names                the exact hosts at or under a wildcard's domain: the exfiltration
-#                              score never refuses an exact host, and only a name a wildcard
-#                              matches is scored (others need not be loaded, e.g. 9,000 of 10,000)
-#   wild-scored.names, wild-warn.names   the wildcards (`.domain`), split by exfil-warn
-#   exfil.bases                every wildcard's domain, for the scorer
-# Every list but exfil.bases starts with a `.invalid` placeholder, so none is ever empty.
+# Writes every ACL list for POLICY into DIR in one Perl process (lib/policy.pl, which documents
+# the lists; each file written atomically, sorted, the lists of ports no longer used removed).
 airlock_squid_write_lists() {
-	local policy=$1 dir=$2 f
-	rm -f "$dir"/*.names "$dir"/*.apex "$dir/exfil.bases"
-	awk -v dir="$dir" -v empty="$AIRLOCK_EMPTY_LIST_ENTRY" '
-		function out(file, line) { print line > (dir "/" file) }
-		/^exfil-warn [*][.]/ { warn[substr($2, 3)] = 1; next }
-		/^allow / {
-			r = $2; list = "web"
-			if (match(r, /:[0-9]+$/)) { list = "port-" substr(r, RSTART + 1); r = substr(r, 1, RSTART - 1) }
-			lists[list] = 1
-			if (substr(r, 1, 2) == "*.") { d = substr(r, 3); wild[list, d] = 1; bases[d] = 1 }
-			else { exact[list, r] = 1; anyexact[r] = 1 }
-		}
-		END {
-			lists["web"] = 1
-			for (l in lists) { out(l ".names", empty); out(l ".apex", empty) }
-			# An exact host that is also the apex of a wildcard in the same list is matched by `.apex`
-			# already; listing both makes Squid refuse the file ("is a subdomain of").
-			for (k in exact) { split(k, p, SUBSEP); if (!(k in wild)) out(p[1] ".names", p[2]) }
-			for (k in wild) {
-				split(k, p, SUBSEP); out(p[1] ".names", "." p[2])
-				if (!((p[1], p[2]) in exact)) out(p[1] ".apex", p[2])
-			}
-			out("exact.names", empty); out("wild-scored.names", empty); out("wild-warn.names", empty)
-			printf "" > (dir "/exfil.bases")
-			for (h in anyexact) {
-				for (n = h; n != ""; n = (i ? substr(n, i + 1) : "")) {
-					if (n in bases) { out("exact.names", h); break }
-					i = index(n, ".")
-				}
-			}
-			for (d in bases) {
-				out("exfil.bases", d)
-				if (d in warn) out("wild-warn.names", "." d); else out("wild-scored.names", "." d)
-			}
-		}' "$policy"
-	for f in "$dir"/*.names "$dir"/*.apex "$dir/exfil.bases"; do
-		LC_ALL=C sort -u -o "$f" "$f"
-	done
+	perl "$AIRLOCK_POLICY_TOOL" lists "$1" "$2"
 }
 
 # Makes the running Squid (PID) load the generated configuration, and returns once it accepts
