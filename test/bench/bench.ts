@@ -9,7 +9,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
 import { stringify as yamlStringify } from 'yaml';
@@ -28,7 +27,7 @@ import { DEV_IMAGE, proxyEnv } from '../e2e/lib/workspace';
 import { measureExfil, measureRequestToNotification, type LoopSetup } from './loop';
 import { measureSidecar } from './sidecar';
 import {
-	BENCH_NETWORK, MEDIUM_FILE_BYTES, PLAIN_PROXY_ARGS, PROXY_PORT, REPO_ROOT, TUNNEL_ARGS, asAgentOk, buildImageOnly, buildWorkspace, median, namesTo, percentile, startBulkHost,
+	BENCH_NETWORK, MEDIUM_FILE_BYTES, PLAIN_PROXY_ARGS, PROXY_PORT, REPO_ROOT, TUNNEL_ARGS, asAgentOk, buildImageOnly, buildWorkspace, median, namesTo, nsToMs, percentile, startBulkHost, startContainerPoller,
 	waitFor, type BuiltWorkspace,
 } from './lib/harness';
 
@@ -492,27 +491,13 @@ export function startPoller(container: string, url: string, as: { user: string; 
 		'done; exit 1',
 	].join('\n');
 	// curl reads only the lower-case http_proxy for http:// URLs; proxyEnv sets both spellings.
-	const child = spawn('docker', ['exec', '-u', as.user, ...as.env, container, 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-	let out = '';
-	let readyResolve: () => void = () => undefined;
-	const ready = new Promise<void>((resolve) => (readyResolve = resolve));
-	child.stdout.on('data', (c: Buffer) => {
-		out += c.toString();
-		if (out.includes('polling')) {
-			readyResolve();
+	const { ready, output } = startContainerPoller(['-u', as.user, ...as.env, container], script, url);
+	const answeredAtMs = output.then((out) => {
+		const ns = /(\d{16,})/.exec(out);
+		if (!ns) {
+			throw new Error(`poller for ${url} printed no time: ${out}`);
 		}
-	});
-	const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-	const answeredAtMs = new Promise<number>((resolve, reject) => {
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			const ns = /(\d{16,})/.exec(out);
-			if (code === 0 && ns) {
-				resolve(Number(BigInt(ns[1]) / 1000n) / 1000);
-			} else {
-				reject(new Error(`poller for ${url} ended with ${code}: ${out}`));
-			}
-		});
+		return nsToMs(ns[1]);
 	});
 	return { ready, answeredAtMs };
 }

@@ -20,7 +20,6 @@
  * The workspace is the e2e suite's (`createSidecar`: the real devcontainer CLI and Compose, via
  * `airlock up`), on its own network range.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,7 +38,7 @@ import {
 	bareExec, compare, mib, ms, peakRssDuring, policyTextFor, proxyRss, requestTimes, timeStart,
 	type Details, type Results, type Setup,
 } from './bench';
-import { median, percentile } from './lib/harness';
+import { median, nsToMs, percentile, startContainerPoller } from './lib/harness';
 
 /** Free in every suite's plan (see the ranges in test/e2e and test/reliability). */
 const SIDECAR_BENCH_NETWORK: TestNetworkPlan = { subnetV4: '198.51.100.240/28', subnetV6: '2001:db8:ac::/64' };
@@ -125,29 +124,14 @@ function startTracingPoller(container: string, url: string): { ready: Promise<vo
 		'  sleep 0.01',
 		'done; exit 1',
 	].join('\n');
-	const child = spawn('docker', ['exec', container, 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-	let out = '';
-	let readyResolve: () => void = () => undefined;
-	const ready = new Promise<void>((resolve) => (readyResolve = resolve));
-	child.stdout.on('data', (c: Buffer) => {
-		out += c.toString();
-		if (out.includes('polling')) {
-			readyResolve();
+	const { ready, output } = startContainerPoller([container], script, url);
+	const done = output.then((out) => {
+		const ok = /^ok (\d{16,})$/m.exec(out);
+		if (!ok) {
+			throw new Error(`poller for ${url} printed no answer time: ${out.slice(-2000)}`);
 		}
-	});
-	const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-	const nsToMs = (ns: string): number => Number(BigInt(ns) / 1000n) / 1000;
-	const done = new Promise<{ answeredAtMs: number; attempts: PollAttempt[] }>((resolve, reject) => {
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			const ok = /^ok (\d{16,})$/m.exec(out);
-			if (code !== 0 || !ok) {
-				reject(new Error(`poller for ${url} ended with ${code}: ${out.slice(-2000)}`));
-				return;
-			}
-			const attempts = [...out.matchAll(/^try (\d{16,}) (\d{3}) ([\d.]+)$/gm)].map((m) => ({ startMs: nsToMs(m[1]), code: m[2], tookMs: Number(m[3]) * 1000 }));
-			resolve({ answeredAtMs: nsToMs(ok[1]), attempts });
-		});
+		const attempts = [...out.matchAll(/^try (\d{16,}) (\d{3}) ([\d.]+)$/gm)].map((m) => ({ startMs: nsToMs(m[1]), code: m[2], tookMs: Number(m[3]) * 1000 }));
+		return { answeredAtMs: nsToMs(ok[1]), attempts };
 	});
 	return { ready, done };
 }

@@ -12,6 +12,7 @@
  *
  * Everything carries the run's labels (test/e2e/lib/docker.ts), so cleanup is by label.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -218,3 +219,39 @@ export function namesTo(ip: string, names: readonly string[]): Record<string, st
 
 /** Runs a program on the host, throwing with its output on failure. */
 export { run, runOk };
+
+/**
+ * Runs a poller SCRIPT in a container (`docker exec ARGS… bash -c SCRIPT`, ARGS ending with the
+ * container) that prints "polling" once it runs and exits 0 when its request was answered. `ready`
+ * resolves at "polling"; `output` with everything it printed, or rejects (naming WHAT) when it
+ * failed or ran past a minute.
+ */
+export function startContainerPoller(execArgs: readonly string[], script: string, what: string): { ready: Promise<void>; output: Promise<string> } {
+	const child = spawn('docker', ['exec', ...execArgs, 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+	let out = '';
+	let readyResolve: () => void = () => undefined;
+	const ready = new Promise<void>((resolve) => (readyResolve = resolve));
+	child.stdout.on('data', (c: Buffer) => {
+		out += c.toString();
+		if (out.includes('polling')) {
+			readyResolve();
+		}
+	});
+	const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+	const output = new Promise<string>((resolve, reject) => {
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			if (code === 0) {
+				resolve(out);
+			} else {
+				reject(new Error(`poller for ${what} ended with ${code}: ${out.slice(-2000)}`));
+			}
+		});
+	});
+	return { ready, output };
+}
+
+/** Nanoseconds since the epoch (as `date +%s%N` prints them) in milliseconds. */
+export function nsToMs(ns: string): number {
+	return Number(BigInt(ns) / 1000n) / 1000;
+}
