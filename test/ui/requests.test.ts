@@ -109,7 +109,8 @@ describe('Airlock in code-server: access requests from the agent and exfiltratio
 		await pastTheNotificationThrottle();
 		await ask(REJECTED, 'send usage statistics');
 		await ui.wb.clickNotificationButton(`the agent asks for ${REJECTED}`, 'Reject');
-		await ui.wb.notification(`${REJECTED} stays blocked`).waitFor({ timeout: 60_000 });
+		// The toast or, after the click closed the request's toast, the notification centre.
+		await ui.wb.notificationText(`${REJECTED} stays blocked`);
 		assert.equal(await livePolicy(), before);
 		assert.equal(requestBook().requests.find((r) => r.host === REJECTED)?.state, 'rejected');
 		const blocked = await requestThroughProxy(container, `https://${REJECTED}/`);

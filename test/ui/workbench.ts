@@ -162,6 +162,20 @@ export class Workbench {
 		return listed;
 	}
 
+	/**
+	 * The text of the notification containing `text`, as a toast or in the notification centre
+	 * (see findNotification); the centre is closed again after, because while it is open the
+	 * workbench shows no toasts and a later wait for one would never see it.
+	 */
+	async notificationText(text: string | RegExp): Promise<string> {
+		const found = await this.findNotification(text);
+		const shown = await found.innerText();
+		if (await this.page.locator('.notifications-center.visible').count()) {
+			await this.runCommand('Notifications: Hide Notifications');
+		}
+		return shown;
+	}
+
 	/** Clicks a button on the notification containing `text`. */
 	async clickNotificationButton(text: string | RegExp, button: string): Promise<void> {
 		const toast = this.notification(text);
