@@ -43,7 +43,7 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 		const view = await ui.wb.webview('#approve');
 		await view.locator('li[data-host="allowed.airlock-ui.example"]').waitFor();
 		await view.locator('#approve').click();
-		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		await ui.wb.notificationText(/approved\. No locked container is running/);
 		const up = await airlockCli(['up', '--workspace', ui.workspace], env);
 		assert.equal(up.code, 0, `airlock up failed:\n${up.stdout}\n${up.stderr}`);
 		[container] = await containersFor(ui.workspace);
@@ -117,7 +117,7 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 			assert.equal(restore.code, 0, restore.stderr);
 		}
 		await ui.wb.clickNotificationButton(/did not take the new policy/, 'Retry Apply');
-		await ui.wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
+		await ui.wb.notificationText(/is now enforced in/);
 		const live = await run('docker', ['exec', '-u', 'root', container, 'cat', '/etc/airlock/policy']);
 		assert.match(live.stdout, new RegExp(`^allow ${RETRIED.replace(/\./g, '\\.')}$`, 'm'));
 	});
@@ -149,7 +149,7 @@ describe('Airlock in code-server: blocked requests from a real locked container'
 		const view = await ui.wb.webview('#mode');
 		await eventually('the review to show the mode change', async () => (await view.locator('#mode').innerText()) === 'enforce → audit');
 		await view.locator('#approve').click();
-		await ui.wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
+		await ui.wb.notificationText(/is now enforced in/);
 		const status = JSON.parse((await run('docker', ['exec', '-u', 'root', container, 'airlock-ctl', 'status', '--json'])).stdout) as { mode: string };
 		assert.equal(status.mode, 'audit');
 		await requestThroughProxy(container, `https://${AUDITED}/`);

@@ -175,7 +175,7 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		const added = (await view.locator('details[data-file=".devcontainer/devcontainer.json"] .line-added .code').allTextContents()).map((l) => l.trim()).filter(Boolean);
 		assert.ok(added.length > 5, added.join('\n'));
 		await view.locator('#approve').click();
-		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		await ui.wb.notificationText(/approved\. No locked container is running/);
 		const written = fs.readFileSync(configFile(), 'utf8');
 		for (const line of added) {
 			assert.ok(written.includes(line), `the review showed ${JSON.stringify(line)}, devcontainer.json has:\n${written}`);
@@ -230,7 +230,7 @@ describe('Airlock in code-server: a newcomer\'s first hour, from the .vsix alone
 		await ui.wb.pressEnter();
 		const view = await ui.wb.webview(`li[data-host="${DENIED}"]`);
 		await view.locator('#approve').click();
-		await ui.wb.notification(/is now enforced in newcomer-app/).waitFor({ timeout: 120_000 });
+		await ui.wb.notificationText(/is now enforced in newcomer-app/);
 		await eventually('the allowed host to leave the blocked list', async () => (await row.count()) === 0);
 		await ui.wb.waitForStatus('Airlock: locked · 0 hosts blocked');
 		await ui.wb.page.locator('.part.sidebar', { hasText: 'Following newcomer-app: nothing blocked yet.' }).first().waitFor({ timeout: 60_000 });
@@ -339,7 +339,7 @@ describe('Airlock in code-server: the newcomer\'s container in the single topolo
 		assert.match(policy, /^# the single topology, as the setting airlock\.topology asks$/m);
 		assert.match(policy, /^topology: single$/m);
 		await view.locator('#approve').click();
-		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		await ui.wb.notificationText(/approved\. No locked container is running/);
 		const config = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
 		assert.match(config, /"\.\/airlock"/);
 		assert.doesNotMatch(config, /"dockerComposeFile"/);

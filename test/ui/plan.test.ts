@@ -41,7 +41,7 @@ describe('Airlock in code-server: plan review and approval', function () {
 		// By keyboard: the review must work without a mouse.
 		await view.locator('#approve').focus();
 		await ui.wb.page.keyboard.press('Enter');
-		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		await ui.wb.notificationText(/approved\. No locked container is running/);
 		const approvals = readApprovals(ui.server.configHome);
 		assert.equal(approvals.length, 1);
 		assert.equal(approvals[0].planHash, shownHash);
@@ -91,7 +91,7 @@ describe('Airlock in code-server: plan review and approval', function () {
 		await ui.wb.pressEnter();
 		const view = await ui.wb.webview('li[data-host="uploads.example.net"]');
 		await view.locator('#approve').click();
-		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		await ui.wb.notificationText(/approved\. No locked container is running/);
 		const approved = readApprovals(ui.server.configHome)[0];
 		assert.ok(approved.plan.entries.some((e) => e.host === 'uploads.example.net'));
 		assert.match(approved.canonicalPolicy, /^allow uploads\.example\.net$/m);
@@ -172,7 +172,7 @@ describe('Airlock in code-server: locking a repository that has no policy yet', 
 		const policy = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'airlock.yaml'), 'utf8');
 		assert.match(policy, /^presets: \[npm\]$/m);
 		await view.locator('#approve').click();
-		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		await ui.wb.notificationText(/approved\. No locked container is running/);
 		const devcontainer = fs.readFileSync(path.join(ui.workspace, '.devcontainer', 'devcontainer.json'), 'utf8');
 		// The Feature that ships with the extension, copied into the repository: no registry.
 		assert.match(devcontainer, /"\.\/airlock"/);

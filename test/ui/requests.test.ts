@@ -70,7 +70,7 @@ describe('Airlock in code-server: access requests from the agent and exfiltratio
 		const view = await ui.wb.webview('#approve');
 		await view.locator(`li[data-host="${ALLOWED}"]`).waitFor();
 		await view.locator('#approve').click();
-		await ui.wb.notification(/approved\. No locked container is running/).waitFor({ timeout: 60_000 });
+		await ui.wb.notificationText(/approved\. No locked container is running/);
 		const up = await airlockCli(['up', '--workspace', ui.workspace, '--feature-path', FEATURE_SOURCE], env);
 		assert.equal(up.code, 0, `airlock up failed:\n${up.stdout}\n${up.stderr}`);
 		[container] = await containersFor(ui.workspace);
@@ -96,7 +96,7 @@ describe('Airlock in code-server: access requests from the agent and exfiltratio
 		assert.match((await row.getAttribute('aria-label')) ?? '', /requested by the agent/);
 		await ui.wb.screenshot('request-review');
 		await view.locator('#approve').click();
-		await ui.wb.notification(/is now enforced in/).waitFor({ timeout: 120_000 });
+		await ui.wb.notificationText(/is now enforced in/);
 		assert.match(await livePolicy(), new RegExp(`^allow ${REQUESTED.replace(/\./g, '\\.')}$`, 'm'));
 		await eventually('the request to be marked approved', () => requestBook().requests.find((r) => r.host === REQUESTED)?.state === 'approved');
 		// (That the host then answers through the same container is shown in test/e2e/loop.test.ts,

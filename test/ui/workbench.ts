@@ -35,14 +35,17 @@ export class Workbench {
 	/**
 	 * Runs a command by its palette title, e.g. "Airlock: Show Plan". A notification that
 	 * appears meanwhile can take focus and close the palette, so it is reopened until the
-	 * command shows up.
+	 * command shows up. Open toasts are closed first, unless `keepNotifications` (a closed
+	 * toast is gone from the notification centre too).
 	 */
-	async runCommand(title: string): Promise<void> {
+	async runCommand(title: string, { keepNotifications = false } = {}): Promise<void> {
 		const deadline = Date.now() + UI_WAIT_MS;
 		const input = this.page.locator('.quick-input-widget .quick-input-box input');
 		const rows = this.page.locator('.quick-input-list .monaco-list-row');
 		while (Date.now() < deadline) {
-			await this.dismissNotifications();
+			if (!keepNotifications) {
+				await this.dismissNotifications();
+			}
 			await this.page.keyboard.press('Escape');
 			await this.page.keyboard.press('F1');
 			if (!(await input.isVisible().catch(() => false))) {
@@ -156,7 +159,7 @@ export class Workbench {
 		if (await toast.waitFor({ timeout: 15_000 }).then(() => true, () => false)) {
 			return toast;
 		}
-		await this.runCommand('Notifications: Show Notifications');
+		await this.runCommand('Notifications: Show Notifications', { keepNotifications: true });
 		const listed = this.page.locator('.notifications-center .monaco-list-row', { hasText: text }).first();
 		await listed.waitFor({ timeout: UI_WAIT_MS });
 		return listed;
@@ -164,14 +167,20 @@ export class Workbench {
 
 	/**
 	 * The text of the notification containing `text`, as a toast or in the notification centre
-	 * (see findNotification); the centre is closed again after, because while it is open the
-	 * workbench shows no toasts and a later wait for one would never see it.
+	 * (see findNotification). For messages that come as another toast closes: after a click on a
+	 * toast's button, or an approval's progress notification ending. The centre is closed again
+	 * after, because while it is open the workbench shows no toasts and a later wait for one
+	 * would never see it.
 	 */
 	async notificationText(text: string | RegExp): Promise<string> {
 		const found = await this.findNotification(text);
 		const shown = await found.innerText();
-		if (await this.page.locator('.notifications-center.visible').count()) {
-			await this.runCommand('Notifications: Hide Notifications');
+		// Escape hides the centre while it is visible (the workbench's own keybinding); the command
+		// palette cannot: opening it closes the centre first, and its Hide command goes with it.
+		const centre = this.page.locator('.notifications-center.visible');
+		if (await centre.count()) {
+			await this.page.keyboard.press('Escape');
+			await centre.waitFor({ state: 'detached', timeout: UI_WAIT_MS });
 		}
 		return shown;
 	}
