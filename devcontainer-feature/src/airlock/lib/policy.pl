@@ -268,6 +268,14 @@ sub reconfigure_squid {
 	return 1;
 }
 
+# A write that failed (ERROR from write_atomic) ends the apply, on one line for the host's parser.
+sub write_failed {
+	my ($error) = @_;
+	chomp $error;
+	print STDERR "airlock-ctl: apply: line 1: (policy): $error; the previous policy stays enforced. Fix what it names (a full disk, say: df /etc/airlock in the container) and apply again.\n";
+	exit 1;
+}
+
 sub cmd_apply {
 	my ($policy, $squid_dir, $role, $pid_file, $cache_log) = @_;
 	my $new = '';
@@ -300,8 +308,7 @@ sub cmd_apply {
 	unlink $staged;
 	if (!eval { write_atomic($staged, $new, 0644); 1 }) {
 		unlink $staged;
-		print STDERR "airlock-ctl: apply: line 1: (policy): $@The previous policy stays.\n";
-		exit 1;
+		write_failed($@);
 	}
 	chown 0, 0, $staged if $role ne 'proxy';
 	if (!defined $old || !-e "$squid_dir/squid.conf" || mode_and_ports($old) ne mode_and_ports($new)) {
@@ -316,8 +323,7 @@ sub cmd_apply {
 		my $error = $@;
 		eval { write_lists($old, $squid_dir) };
 		unlink $staged;
-		print STDERR "airlock-ctl: apply: line 1: (policy): ${error}The previous policy stays.\n";
-		exit 1;
+		write_failed($error);
 	}
 	prof('lists+policy written');
 	if (reconfigure_squid($pid_file, $cache_log) != 0) {
