@@ -9,15 +9,17 @@ import fc from 'fast-check';
 /**
  * The Feature's policy path outside a container: the validation that lock and apply run
  * (lib/policy.pl with the generated lib/grammar.pl, called by airlock_validate_policy in
- * lib/common.sh) held to the bash line-by-line reference (airlock_validate_policy_full, with
- * lib/grammar.sh): same verdict, same message; and the Squid ACL lists (lib/policy.pl).
+ * lib/common.sh) held to the bash line-by-line reference (airlock_validate_policy_full in
+ * test/unit/policy-reference.sh, with lib/grammar.sh): same verdict, same message; and the Squid ACL lists (lib/policy.pl).
  */
 
 const root = resolve(__dirname, '..', '..', '..');
 const lib = join(root, 'devcontainer-feature', 'src', 'airlock', 'lib');
+/** The bash reference check (airlock_validate_policy_full), kept with the tests, not shipped. */
+const referenceCheck = join(root, 'test', 'unit', 'policy-reference.sh');
 
 function bash(script: string, args: readonly string[] = []): { status: number | null; stdout: string; stderr: string } {
-	const r = spawnSync('bash', ['-c', `set -u; . "$1/common.sh"; . "$1/grammar.sh"; . "$1/squid.sh"; shift; ${script}`, 'bash', lib, ...args], {
+	const r = spawnSync('bash', ['-c', `set -u; . "$1/common.sh"; . "$1/grammar.sh"; . "$1/squid.sh"; . "$2"; shift 2; ${script}`, 'bash', lib, referenceCheck, ...args], {
 		env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', SHLVL: '1' },
 		maxBuffer: 64 * 1024 * 1024,
 	});
